@@ -1,0 +1,28 @@
+"""Settings of evaluation (composed into the run config by adeada.config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass
+class EvalConfig:
+    """How a model is scored on a labelled dataset.
+
+    Attributes:
+        batch_size: images per forward pass (images of one batch must share a size: set resize).
+        resize: [H, W] the network input size; None feeds images at their own size. Predictions
+            are always scored at the LABEL resolution (logits upsampled bilinearly).
+        num_workers: DataLoader worker processes (0 = load in the main process).
+        bf16: bfloat16 autocast for the forward pass (CPU and CUDA).
+        eval_classes: train ids that enter the headline mIoU (None = all), e.g. SYNTHIA's 13 or 16.
+        device: "auto" (CUDA when available), "cpu", "cuda", "cuda:1", ...
+    """
+
+    batch_size: int = 1
+    resize: Optional[list[int]] = None
+    num_workers: int = 0
+    bf16: bool = False
+    eval_classes: Optional[list[int]] = None
+    device: str = "auto"
