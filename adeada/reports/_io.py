@@ -1,0 +1,84 @@
+"""Atomic file writes and checked PNG reads shared by the report writers.
+
+Every file the reports package writes goes to a temporary name in the destination folder first
+and is renamed into place, so a crash never leaves a half-written PNG, CSV or zip behind (the run
+folder contract in docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable, Union
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+PathLike = Union[str, os.PathLike]
+
+
+def _atomic(path: PathLike, write: Callable[[Path], None], suffix: str) -> Path:
+    """Runs ``write(tmp)`` on a temporary path beside ``path``, then renames it to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        # mkstemp creates 0600 files; give the result the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
+    """Writes ``data`` to ``path`` atomically."""
+    return _atomic(path, lambda tmp: tmp.write_bytes(data), ".tmp")
+
+
+def atomic_write_text(path: PathLike, text: str) -> Path:
+    """Writes UTF-8 ``text`` to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def png_bytes(array: np.ndarray) -> bytes:
+    """Encodes a uint8 (H, W) or (H, W, 3) array, or an int32 (H, W) array, as PNG bytes.
+
+    int32 arrays become 32-bit integer PNGs (mode ``I``), which the Cityscapes instance-id maps
+    need for ids such as 13001.
+    """
+    if array.ndim == 2 and array.dtype in (np.int32, np.int64, np.uint16):
+        image = Image.fromarray(array.astype(np.int32), mode="I")
+    elif array.dtype == np.uint8 and (array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3)):
+        image = Image.fromarray(array)
+    else:
+        raise ValueError(
+            f"cannot encode an array of dtype {array.dtype} and shape {array.shape} as PNG: "
+            "expected uint8 (H, W) / (H, W, 3) or int32 (H, W)"
+        )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def atomic_save_png(path: PathLike, array: np.ndarray) -> Path:
+    """Saves an array as a PNG at ``path`` atomically (see :func:`png_bytes` for the dtypes)."""
+    return atomic_write_bytes(path, png_bytes(array))
+
+
+def decode_png(data: bytes, name: str) -> Image.Image:
+    """Decodes image bytes fully; a truncated or non-image file raises ValueError naming ``name``."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+        raise ValueError(f"{name}: cannot decode the image ({err})") from err
+    return image

@@ -1,0 +1,172 @@
+"""Annotation-job exchange: export a round's selection for human annotators, read their labels back.
+
+Formats: ``"folder"`` (plain folder), ``"cvat_mask"`` (CVAT "Segmentation mask 1.1" zip),
+``"cityscapes"`` (CVAT "Cityscapes 1.0" zip). See each module's docstring for its layout.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal, NamedTuple, Optional, Union
+
+import numpy as np
+from tqdm import tqdm
+
+from .._io import PathLike
+from .cityscapes import CityscapesReader, write_cityscapes_job
+from .common import IGNORE, AnnotationError, AnnotationItem, Source, as_items, region_mask
+from .cvat_mask import CvatMaskReader, write_cvat_mask_job
+from .folder import FolderReader, write_folder_job
+from .job import JobWriter
+
+__all__ = ["AnnotationError", "AnnotationItem", "FORMATS", "ImportResult", "detect_format", "export_job", "read_labels"]
+
+logger = logging.getLogger(__name__)
+
+Format = Literal["folder", "cvat_mask", "cityscapes"]
+FORMATS: tuple[str, ...] = ("folder", "cvat_mask", "cityscapes")
+_WRITERS = {"folder": write_folder_job, "cvat_mask": write_cvat_mask_job, "cityscapes": write_cityscapes_job}
+_READERS = {"folder": FolderReader(), "cvat_mask": CvatMaskReader(), "cityscapes": CityscapesReader()}
+
+
+class ImportResult(NamedTuple):
+    """Labels read back from a job: ``labels[image_id]`` is uint8 (H, W) train ids, 255 outside the
+    requested regions and where nothing was labelled; ``warnings`` are one-line messages."""
+
+    labels: dict[str, np.ndarray]
+    warnings: list[str]
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise AnnotationError(f"unknown annotation format {fmt!r}: expected one of {list(FORMATS)}")
+
+
+def export_job(
+    items: Sequence[Union[AnnotationItem, Mapping[str, object]]],
+    classes: Sequence[str],
+    fmt: Format,
+    out_path: PathLike,
+    progress: bool = True,
+) -> Path:
+    """Writes an annotation job for the requested regions of each image.
+
+    Args:
+        items: :class:`AnnotationItem` objects (or dicts with the same keys): image id, segments,
+            region ids to label, and the image or its path.
+        classes: the C class names in train-id order.
+        fmt: "folder" (written as a folder), "cvat_mask" or "cityscapes" (written as a zip).
+        out_path: where to write; must not exist (an empty folder is accepted for "folder").
+        progress: show a progress bar.
+
+    Returns:
+        ``out_path``.
+
+    Raises:
+        AnnotationError: on an unknown format, an unsafe or repeated image id, a region id absent
+            from its segments map, an unreadable image, or an existing ``out_path``.
+        FileNotFoundError: if an ``image_path`` does not exist.
+    """
+    _check_format(fmt)
+    if not classes:
+        raise AnnotationError("an annotation job needs at least one class")
+    checked = as_items(items)
+    with JobWriter(out_path, as_zip=fmt != "folder") as writer:
+        _WRITERS[fmt](checked, list(classes), writer, progress)
+    return Path(out_path)
+
+
+def detect_format(path: PathLike) -> str:
+    """Tells the layout of a returned job: labelmap.txt -> "cvat_mask", gtFine/ -> "cityscapes",
+    labels/ -> "folder" (looked for at the top, or inside a single top-level folder)."""
+    source = Source(path)
+    try:
+        return _detect(source)
+    finally:
+        source.close()
+
+
+def _detect(source: Source) -> str:
+    markers = {m: fmt for fmt, reader in _READERS.items() for m in reader.markers}
+    source.use_single_top_folder(list(markers))
+    for marker, fmt in markers.items():
+        if source.exists(marker):
+            return fmt
+    raise AnnotationError(
+        f"{source.path}: cannot tell the annotation format; expected labelmap.txt (CVAT mask), "
+        "gtFine/ (Cityscapes) or labels/ (folder)"
+    )
+
+
+def read_labels(
+    path: PathLike,
+    fmt: Optional[Format],
+    expected: Mapping[str, tuple[np.ndarray, Sequence[int]]],
+    classes: Sequence[str],
+    progress: bool = True,
+) -> ImportResult:
+    """Reads annotators' labels back and keeps only the pixels of the requested regions.
+
+    Checks: every expected image has a label file (else error naming the image id), the label has
+    the segments' size (else error naming the file and both sizes), every value/colour is a known
+    class, background or 255 (else error naming the file and the value). Labelled pixels outside
+    the requested regions are set to 255 with a warning counting them; pixels still marked
+    "to_label" become 255 with a warning; label files for images not expected are ignored with a
+    warning.
+
+    Args:
+        path: the returned zip or folder.
+        fmt: "folder", "cvat_mask", "cityscapes", or None to detect it from the contents.
+        expected: image id -> (segments (H, W), requested region ids).
+        classes: the C class names in train-id order.
+        progress: show a progress bar.
+
+    Returns:
+        :class:`ImportResult` (labels, warnings); it unpacks as a tuple.
+
+    Raises:
+        AnnotationError: on any failed check or an unreadable/corrupt file.
+        FileNotFoundError: if ``path`` does not exist.
+    """
+    source = Source(path)
+    try:
+        if fmt is None:
+            fmt = _detect(source)  # type: ignore[assignment]
+        else:
+            _check_format(fmt)
+            source.use_single_top_folder(_READERS[fmt].markers)
+        reader = _READERS[fmt]
+        warnings: list[str] = list(getattr(reader, "warnings", lambda s: [])(source))
+        available = reader.available(source)
+        missing = [i for i in expected if i not in available]
+        if missing:
+            raise AnnotationError(
+                f"{source.path}: no label file for image id {missing[0]!r} ({len(missing)} of {len(expected)} missing)"
+            )
+        extra = sorted(set(available) - set(expected))
+        if extra:
+            warnings.append(f"{source.path}: {len(extra)} label file(s) for images not in this job ignored, e.g. {extra[0]!r}")
+        labels: dict[str, np.ndarray] = {}
+        for image_id, (segments, region_ids) in tqdm(expected.items(), desc=f"import labels ({fmt})", disable=not progress):
+            name = available[image_id]
+            label, pending = reader.decode(source, name, classes)
+            segments = np.asarray(segments)
+            if label.shape != segments.shape:
+                raise AnnotationError(
+                    f"{source.describe(name)}: label size {label.shape[1]}x{label.shape[0]} (WxH) differs from "
+                    f"the image's {segments.shape[1]}x{segments.shape[0]}"
+                )
+            inside = region_mask(segments, region_ids, image_id)
+            outside_labelled = int(np.count_nonzero(~inside & (label != IGNORE)))
+            if outside_labelled:
+                warnings.append(f"{source.describe(name)}: {outside_labelled} labelled pixel(s) outside the requested regions set to 255")
+            if pending is not None and (n_pending := int(np.count_nonzero(pending & inside))):
+                warnings.append(f"{source.describe(name)}: {n_pending} pixel(s) still marked to_label set to 255")
+            labels[image_id] = np.where(inside, label, IGNORE).astype(np.uint8)
+        for message in warnings:
+            logger.warning(message)
+        return ImportResult(labels, warnings)
+    finally:
+        source.close()

@@ -1,0 +1,135 @@
+"""CVAT "Segmentation mask 1.1" jobs (the Pascal VOC segmentation layout CVAT imports and exports).
+
+Layout (CVAT documentation, dataset_management/formats/format-smask)::
+
+    labelmap.txt                      # label:color_rgb:parts:actions
+    ImageSets/Segmentation/default.txt
+    SegmentationClass/<id>.png        # RGB, one colour per label
+    SegmentationObject/<id>.png       # RGB, one colour per instance
+    JPEGImages/<id>.png               # the images (PNG kept: lossless)
+
+The exported pre-annotation paints the regions to label with the extra label "to_label" and the
+rest black (background); each region is its own instance. Annotators repaint "to_label" with real
+classes; on import, black/background becomes 255 and any "to_label" left becomes 255 with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Optional
+
+import numpy as np
+from tqdm import tqdm
+
+from .._io import png_bytes
+from ..palette import class_palette, free_color
+from .common import BACKGROUND, TO_LABEL, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
+from .job import JobWriter, image_entry, manifest_json
+from .mapping import apply_codes, color_table, label_codes, pack, show_color, show_id
+
+TO_LABEL_COLOR = (255, 0, 255)
+LABELMAP = "labelmap.txt"
+
+README = """Annotation job (adeada, CVAT "Segmentation mask 1.1")
+
+1. Create a CVAT task with the labels of labelmap.txt (same names; colours may differ) and upload
+   the images of JPEGImages/.
+2. Upload this zip as annotations, format "Segmentation mask 1.1": the regions to label appear as
+   masks of the label "to_label".
+3. Repaint every "to_label" area with the right classes (leave a pixel as background if unsure).
+4. Export the task as "Segmentation mask 1.1" and give that zip back.
+
+Pixels labelled outside the "to_label" regions are dropped on import (with a warning).
+"""
+
+
+def _voc_color(index: int) -> tuple[int, int, int]:
+    """The Pascal VOC colour of ``index`` (bit-interleaved), used for instance masks."""
+    r = g = b = 0
+    for shift in range(7, -1, -1):
+        r |= ((index >> 0) & 1) << shift
+        g |= ((index >> 1) & 1) << shift
+        b |= ((index >> 2) & 1) << shift
+        index >>= 3
+    return (r, g, b)
+
+
+def job_labels(classes: Sequence[str]) -> list[tuple[str, tuple[int, int, int]]]:
+    """Label map of an exported job: background (black), the classes, then to_label."""
+    for name in classes:
+        if ":" in name or "\n" in name:
+            raise AnnotationError(f"class name {name!r} cannot be written to {LABELMAP} (contains ':' or a newline)")
+    palette = class_palette(len(classes))
+    return [(BACKGROUND, (0, 0, 0)), *zip(classes, palette), (TO_LABEL, free_color(palette, TO_LABEL_COLOR))]
+
+
+def write_cvat_mask_job(items: Sequence[AnnotationItem], classes: Sequence[str], writer: JobWriter, progress: bool) -> None:
+    """Writes the CVAT mask layout through ``writer``."""
+    labels = job_labels(classes)
+    to_label_color = np.asarray(labels[-1][1], dtype=np.uint8)
+    lines = ["# label:color_rgb:parts:actions"] + [f"{n}:{c[0]},{c[1]},{c[2]}::" for n, c in labels]
+    writer.add(LABELMAP, ("\n".join(lines) + "\n").encode("utf-8"))
+    writer.add("ImageSets/Segmentation/default.txt", ("\n".join(i.image_id for i in items) + "\n").encode("utf-8"))
+    entries = []
+    for item in tqdm(items, desc="export job (CVAT mask)", disable=not progress):
+        segments = np.asarray(item.segments)
+        mask = region_mask(segments, item.region_ids, item.image_id)
+        image, resized_from = load_item_image(item)
+        class_mask = np.zeros(segments.shape + (3,), dtype=np.uint8)
+        class_mask[mask] = to_label_color
+        object_mask = np.zeros_like(class_mask)
+        for k, region in enumerate(sorted({int(r) for r in item.region_ids}), start=1):
+            object_mask[segments == region] = _voc_color(k)
+        files = {"image": f"JPEGImages/{item.image_id}.png", "label": f"SegmentationClass/{item.image_id}.png"}
+        writer.add(files["image"], png_bytes(image))
+        writer.add(files["label"], png_bytes(class_mask))
+        writer.add(f"SegmentationObject/{item.image_id}.png", png_bytes(object_mask))
+        entries.append(image_entry(item.image_id, segments, item.region_ids, files, resized_from))
+    extra = {"to_label": {"name": TO_LABEL, "color": list(labels[-1][1])}}
+    writer.add("manifest.json", manifest_json("cvat_mask", classes, entries, extra))
+    writer.add("README.txt", README.encode("utf-8"))
+
+
+def parse_labelmap(text: str, where: str) -> list[tuple[str, tuple[int, int, int]]]:
+    """Reads ``name:r,g,b:parts:actions`` lines ('#' comments and blank lines skipped)."""
+    labels = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(":")
+        try:
+            color = tuple(int(v) for v in parts[1].split(","))
+            if len(color) != 3 or not all(0 <= v <= 255 for v in color):
+                raise ValueError
+        except (IndexError, ValueError):
+            raise AnnotationError(f"{where}: line {line_no} {line!r} is not 'name:r,g,b::'") from None
+        labels.append((parts[0].strip(), color))
+    if not labels:
+        raise AnnotationError(f"{where}: no label defined")
+    return labels
+
+
+class CvatMaskReader:
+    """Reads ``SegmentationClass/<id>.png`` through ``labelmap.txt``."""
+
+    markers = (LABELMAP,)
+
+    def available(self, source: Source) -> dict[str, str]:
+        return {n[len("SegmentationClass/"):-4]: n for n in source.files("SegmentationClass")
+                if n.lower().endswith(".png") and n.count("/") == 1}
+
+    def decode(self, source: Source, name: str, classes: Sequence[str]) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        if not source.exists(LABELMAP):
+            raise AnnotationError(f"{source.describe(LABELMAP)}: missing; it maps the mask colours to labels")
+        labels = parse_labelmap(source.read_text(LABELMAP), source.describe(LABELMAP))
+        names = [n for n, _ in labels]
+        image = source.read_image(name)
+        where = source.describe(name)
+        if image.mode in ("L", "I", "I;16"):
+            # CVAT reads 1-channel masks as indices into the label map's lines.
+            index_table = {i: (code, n) for i, (n, code) in enumerate(zip(names, label_codes(names, classes)))}
+            return apply_codes(np.asarray(image).astype(np.int64), index_table, where, show_id)
+        table = color_table(names, [c for _, c in labels], classes)
+        rgb = np.asarray(image.convert("RGB"))
+        return apply_codes(pack(rgb), table, where, show_color)
