@@ -1,0 +1,72 @@
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+import pytest
+
+from adeada.configtools import ConfigError, apply_overrides, from_dict, merge, parse_override, to_dict
+
+
+@dataclass
+class Inner:
+    alpha: float = 1.0
+    mode: Literal["a", "b"] = "a"
+    sizes: Optional[list[int]] = None
+
+
+@dataclass
+class Outer:
+    name: str = "x"
+    rounds: int = 5
+    inner: Inner = field(default_factory=Inner)
+    remap: dict[int, int] = field(default_factory=dict)
+
+
+def test_round_trip_through_dict():
+    cfg = Outer(name="y", rounds=3, inner=Inner(alpha=0.5, mode="b", sizes=[2, 3]), remap={1: 255})
+    assert from_dict(Outer, to_dict(cfg)) == cfg
+
+
+def test_unknown_key_names_the_path_and_the_known_keys():
+    with pytest.raises(ConfigError, match=r"inner\.alhpa.*alpha, mode, sizes"):
+        from_dict(Outer, {"inner": {"alhpa": 0.5}})
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"rounds": "five"}, "rounds: expected an integer"),
+        ({"rounds": 2.5}, "rounds: expected an integer"),
+        ({"inner": {"alpha": "x"}}, r"inner\.alpha: expected a number"),
+        ({"inner": {"mode": "c"}}, r"inner\.mode: 'c' is not one of 'a', 'b'"),
+        ({"inner": {"sizes": 3}}, r"inner\.sizes"),
+        ({"inner": 3}, "inner: expected a mapping"),
+    ],
+)
+def test_wrong_types_are_errors(data, message):
+    with pytest.raises(ConfigError, match=message):
+        from_dict(Outer, data)
+
+
+def test_int_is_accepted_for_float_and_converted():
+    cfg = from_dict(Outer, {"inner": {"alpha": 1}})
+    assert cfg.inner.alpha == 1.0 and isinstance(cfg.inner.alpha, float)
+
+
+def test_overrides_parse_yaml_values_and_create_sections():
+    data = apply_overrides(to_dict(Outer()), ["inner.alpha=0.25", "inner.sizes=[4, 5]", "name=demo"])
+    cfg = from_dict(Outer, data)
+    assert cfg.inner.alpha == 0.25 and cfg.inner.sizes == [4, 5] and cfg.name == "demo"
+    assert parse_override("a.b=null") == (["a", "b"], None)
+
+
+def test_malformed_override_is_an_error():
+    with pytest.raises(ConfigError, match="section.key=value"):
+        apply_overrides({}, ["inner.alpha"])
+    with pytest.raises(ConfigError, match="is a value"):
+        apply_overrides({"name": "x"}, ["name.sub=1"])
+
+
+def test_merge_is_recursive_and_does_not_mutate():
+    base = {"a": {"b": 1, "c": 2}, "d": 3}
+    out = merge(base, {"a": {"b": 5}})
+    assert out == {"a": {"b": 5, "c": 2}, "d": 3} and base["a"]["b"] == 1
