@@ -1,0 +1,95 @@
+"""Settings of training: fine-tuning / source-only (TrainConfig) and the adversarial warm-up (WarmupConfig)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+
+@dataclass
+class TrainConfig:
+    """One supervised training run (source-only, or fine-tuning on source + labelled target).
+
+    Attributes:
+        iterations: optimiser steps. Each step sees one source batch (and, when fine-tuning,
+            one target batch: the two cross-entropies are summed).
+        batch_size: images per batch per process (per domain).
+        target_batch_size: target images per step when fine-tuning (None = batch_size).
+        resize: [H, W] every image/label is resized to this first (None = keep the label size).
+        crop_size: [H, W] random crop after resize (None = whole image; smaller images are padded
+            with label 255).
+        hflip: random horizontal flip.
+        lr: base SGD learning rate (backbone); the classifier/head gets 10x via model.param_groups.
+            2.5e-4 is the authors' value for DeepLab at 1024x2048 with 100k (warm-up) steps. Short
+            CPU-scale runs of small models (a few hundred steps) need about 1e-2: set it in the config.
+        momentum, weight_decay: SGD settings (authors: 0.9, 5e-4).
+        poly_power: lr = base * (1 - it / iterations) ** poly_power.
+        freeze_bn: keep every BatchNorm in eval mode while training (authors: batch 1, frozen BN).
+        amp: autocast on CUDA (amp_dtype); ignored on CPU.
+        amp_dtype: "bfloat16" (no loss scaling needed) or "float16" (with a GradScaler).
+        cpu_bf16: bfloat16 autocast on CPU (faster on AMX/AVX-512 CPUs, slightly noisier).
+        seed: fixes the data order, augmentations and initial torch RNG.
+        log_every: calls log_fn (and updates the progress bar) every this many steps.
+        checkpoint_every: saves ckpt_path every this many steps (0 = only at the end).
+        num_workers: DataLoader worker processes (spawned); 0 loads in the main process.
+        cache_backbone_features: when the backbone is frozen and no random augmentation is on,
+            run the backbone once per image and keep its output (float16, in RAM), then train
+            only the head.
+        cache_max_mb: memory cap of that cache; images beyond it are recomputed every time.
+        source_weight: weight of the source loss when fine-tuning (0 = target pixels only;
+            the source set is then never read).
+        device: "auto" (CUDA when available), "cpu", "cuda", ... (under torchrun: the local GPU).
+    """
+
+    iterations: int = 2000
+    batch_size: int = 2
+    target_batch_size: Optional[int] = None
+    resize: Optional[list[int]] = None
+    crop_size: Optional[list[int]] = None
+    hflip: bool = True
+    lr: float = 2.5e-4
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    poly_power: float = 0.9
+    freeze_bn: bool = True
+    amp: bool = True
+    amp_dtype: Literal["bfloat16", "float16"] = "bfloat16"
+    cpu_bf16: bool = False
+    seed: int = 0
+    log_every: int = 10
+    checkpoint_every: int = 500
+    num_workers: int = 0
+    cache_backbone_features: bool = False
+    cache_max_mb: int = 2048
+    source_weight: float = 1.0
+    device: str = "auto"
+
+
+@dataclass
+class WarmupConfig:
+    """The warm-up before the first round.
+
+    Attributes:
+        method: "adaptsegnet" (source CE + single-level output-space adversarial loss; target
+            labels are never read) or "source_only" (source CE only).
+        train: the generator's settings (iterations, lr, batch, crops... ); authors: 100k steps.
+        lambda_adv: weight of the adversarial loss on the generator (authors: 0.0005).
+        disc_lr: Adam learning rate of the discriminator (poly-decayed like the generator).
+        disc_betas: Adam betas (authors: 0.9, 0.99).
+        disc_channels: width of the discriminator's first conv (AdaptSegNet: 64).
+    """
+
+    method: Literal["adaptsegnet", "source_only"] = "adaptsegnet"
+    train: TrainConfig = field(default_factory=TrainConfig)
+    lambda_adv: float = 0.0005
+    disc_lr: float = 2.5e-4
+    disc_betas: list[float] = field(default_factory=lambda: [0.9, 0.99])
+    disc_channels: int = 64
+
+
+@dataclass
+class TrainingConfig:
+    """Both stages together, for composing into the run config."""
+
+    warmup: WarmupConfig = field(default_factory=WarmupConfig)
+    finetune: TrainConfig = field(default_factory=TrainConfig)
