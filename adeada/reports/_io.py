@@ -50,19 +50,19 @@ def atomic_write_text(path: PathLike, text: str) -> Path:
 
 
 def png_bytes(array: np.ndarray) -> bytes:
-    """Encodes a uint8 (H, W) or (H, W, 3) array, or an int32 (H, W) array, as PNG bytes.
+    """Encodes a uint8 (H, W) or (H, W, 3) array, or a uint16 (H, W) array, as PNG bytes.
 
-    int32 arrays become 32-bit integer PNGs (mode ``I``), which the Cityscapes instance-id maps
-    need for ids such as 13001.
+    uint16 arrays become 16-bit greyscale PNGs, which the Cityscapes instance-id maps need for ids
+    such as 13001.
     """
-    if array.ndim == 2 and array.dtype in (np.int32, np.int64, np.uint16):
-        image = Image.fromarray(array.astype(np.int32), mode="I")
+    if array.ndim == 2 and array.dtype == np.uint16:
+        image = Image.fromarray(array)
     elif array.dtype == np.uint8 and (array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3)):
         image = Image.fromarray(array)
     else:
         raise ValueError(
             f"cannot encode an array of dtype {array.dtype} and shape {array.shape} as PNG: "
-            "expected uint8 (H, W) / (H, W, 3) or int32 (H, W)"
+            "expected uint8 (H, W) / (H, W, 3) or uint16 (H, W)"
         )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

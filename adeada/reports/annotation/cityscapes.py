@@ -74,9 +74,12 @@ def write_cityscapes_job(items: Sequence[AnnotationItem], classes: Sequence[str]
         mask = region_mask(segments, item.region_ids, item.image_id)
         image, resized_from = load_item_image(item)
         label_ids = np.where(mask, to_label_id, background_id).astype(np.uint8)
-        instance_ids = label_ids.astype(np.int32)
-        for k, region in enumerate(sorted({int(r) for r in item.region_ids}), start=1):
-            instance_ids[segments == region] = to_label_id * 1000 + k
+        instance_ids = label_ids.astype(np.uint16)
+        regions = sorted({int(r) for r in item.region_ids})
+        # Instance ids are label * 1000 + k in a 16-bit PNG; past 65535 only the label id is kept.
+        if to_label_id * 1000 + len(regions) <= np.iinfo(np.uint16).max:
+            for k, region in enumerate(regions, start=1):
+                instance_ids[segments == region] = to_label_id * 1000 + k
         stem = f"{gt_dir}/{item.image_id}_gtFine"
         files = {"image": f"{img_dir}/{item.image_id}_leftImg8bit.png", "label": f"{stem}_labelIds.png"}
         writer.add(files["image"], png_bytes(image))
