@@ -1,0 +1,64 @@
+"""Settings of the selection engine (composed into the run config by ``adeada.config``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+
+@dataclass
+class DensityConfig:
+    """Per-class density estimators p_S(z|c), p_T(z|c) (paper Sec. 3.2.1).
+
+    ``estimator="gmm_full"`` is the authors' recipe (full-covariance scikit-learn GMM,
+    ``random_state=0, n_init=1, max_iter=200``, no PCA). ``"pca_gmm"`` projects features onto
+    ``pca_dim`` principal directions (fitted on the class's target + source regions) first and is
+    the fast setting; ``"gmm_diag"`` uses diagonal covariances.
+    """
+
+    estimator: Literal["gmm_full", "pca_gmm", "gmm_diag"] = "gmm_full"
+    regions_per_component: int = 100  # n = clip(n_target_c // 100, 1, 10), as the authors
+    min_components: int = 1
+    max_components: int = 10
+    max_iter: int = 200
+    random_state: int = 0
+    reg_covar: float = 1e-6
+    pca_dim: int = 32
+    # Cap on the number of source regions a class's source estimator is fitted on (None = all,
+    # the authors' recipe). A random, seeded subsample; only used by the fast settings.
+    max_source_regions: Optional[int] = None
+    min_target_regions: int = 2  # a class needs at least 2 target regions (authors)
+    n_jobs: int = 2  # processes for fitting classes in parallel; 1 = in this process
+    timeout_s: float = 3600.0  # per class fit, in the process pool
+
+
+@dataclass
+class SelectionConfig:
+    """Which strategy picks regions each round and how the budget is split (Sec. 3.3)."""
+
+    strategy: str = "adeada"
+    budget_fraction: float = 0.01  # of all target-pool pixels, per round
+    # ADeADA components (Table 2 ablation rows are presets over these four switches).
+    use_uncertainty: bool = True
+    use_density: bool = True
+    category_balance: bool = True
+    dynamic_schedule: bool = True
+    alpha: float = 1.0  # Eq. 7 (GTA5 -> Cityscapes: 1; SYNTHIA -> Cityscapes: 0.5)
+    beta: float = 1.0
+    density_fraction: float = 0.5  # share of B^k for density when dynamic_schedule is off
+    sigma: Literal["relu", "softplus", "exp", "authors_log10"] = "relu"
+    balance_mode: Literal["proportional", "authors_round_robin"] = "proportional"
+    round_robin_top: int = 200  # authors: top-200 regions per class in the round-robin
+    density: DensityConfig = field(default_factory=DensityConfig)
+    # Baselines
+    edge_weight: float = 0.05  # ReDAL: entropy + 0.05 x edge density
+    redal_clusters: int = 0  # 0 = choose from the expected number of regions bought
+    redal_decay: float = 0.95
+    redal_candidates: int = 20000  # ReDAL clusters only the top candidates by score
+    badge_max_candidates: int = 20000  # BADGE seeds over the top candidates (by uncertainty)
+    badge_projection_dim: int = 512  # random projection of the C*256-d gradient embedding
+    clue_clusters: int = 0  # 0 = the expected number of regions bought
+    clue_max_candidates: int = 50000
+    kmeans_iter: int = 20
+    feature_dtype: Literal["float16", "float32"] = "float16"
+    seed: int = 0

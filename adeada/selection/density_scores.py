@@ -1,0 +1,148 @@
+"""Per-class density scores pi = log d_T - log d_S (Eq. 2) and KL estimates (Eq. 5)."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from .config import DensityConfig
+from .density import fit_class, limited_worker_init
+from .stats import RegionStats
+
+
+class DensityFitTimeout(TimeoutError):
+    """Fitting the per-class density estimators took longer than ``DensityConfig.timeout_s``."""
+
+
+@dataclass
+class DensityResult:
+    """Density scores of the target rows.
+
+    Attributes:
+        pi: float64 (N,) Eq. 2 for each target row of a scored class, NaN elsewhere.
+        kl: float64 (C,) Eq. 5, mean of pi over the UNLABELLED target rows of the class (as the
+            authors' Algorithm 1); NaN for a class that was not scored.
+        scored: bool (C,) classes with at least ``min_target_regions`` target regions.
+        n_components: int (C,) mixture size per class (0 = not scored).
+        source_missing: bool (C,) classes with no source region (see :func:`density_scores`).
+        seconds: wall time of fitting and scoring.
+    """
+
+    pi: np.ndarray
+    kl: np.ndarray
+    scored: np.ndarray
+    n_components: np.ndarray
+    source_missing: np.ndarray
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def _jobs(target: RegionStats, source: RegionStats, labelled: np.ndarray, cfg: DensityConfig):
+    C = target.num_classes
+    for c in range(C):
+        t_rows = np.flatnonzero(target.pred == c)
+        if len(t_rows) < cfg.min_target_regions:
+            continue
+        s_rows = np.flatnonzero(source.pred == c)
+        yield c, t_rows, s_rows
+
+
+def _run_serial(jobs, target, source, cfg, progress):
+    out = {}
+    for c, t_rows, s_rows in tqdm(jobs, desc="density (classes)", disable=not progress):
+        out[c] = fit_class(target.feature[t_rows], source.feature[s_rows], target.feature[t_rows], cfg)
+    return out
+
+
+def _run_pool(jobs, target, source, cfg, progress):
+    # spawn, never fork: a forked child can inherit a locked BLAS/OpenMP state and hang (the
+    # authors' workaround was to kill and resume); spawned workers start clean.
+    ctx = mp.get_context("spawn")
+    out: dict = {}
+    deadline = time.monotonic() + cfg.timeout_s
+    ex = ProcessPoolExecutor(max_workers=cfg.n_jobs, mp_context=ctx, initializer=limited_worker_init)
+    try:
+        futs = {ex.submit(fit_class, target.feature[t].astype(np.float32), source.feature[s].astype(np.float32),
+                          target.feature[t].astype(np.float32), cfg): c for c, t, s in jobs}
+        pending = set(futs)
+        with tqdm(total=len(futs), desc="density (classes)", disable=not progress) as bar:
+            while pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DensityFitTimeout(
+                        f"density fitting exceeded timeout_s={cfg.timeout_s} s with {len(pending)} of "
+                        f"{len(futs)} classes unfinished; raise selection.density.timeout_s or use a faster estimator")
+                done, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+                for f in done:
+                    out[futs[f]] = f.result()
+                    bar.update(1)
+    except BaseException:
+        # Running workers ignore cancel(): end them so a timeout never leaves processes behind.
+        for p in list(getattr(ex, "_processes", {}).values()):
+            p.terminate()
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True)
+    return out
+
+
+def density_scores(target: RegionStats, source: RegionStats, labelled: np.ndarray | None,
+                   cfg: DensityConfig, progress: bool = False) -> DensityResult:
+    """Fit per-class target/source estimators and score every target row of each class.
+
+    Regions are grouped by PREDICTED class in both domains. The target model of class c is
+    fitted on all target regions of c (pool and labelled); a class with fewer than
+    ``cfg.min_target_regions`` target regions is not scored (pi = NaN, KL = NaN: the density
+    part skips it and its regions are left to the uncertainty part). A class with no source
+    region cannot have p_S fitted: its rows are ranked by log d_T (most target-typical first)
+    and log d_S is taken as a constant chosen so that the class's KL equals the largest KL of
+    the other classes (1.0 if there is none) - it is treated as strongly shifted without
+    swallowing the whole density budget.
+
+    Classes run largest first in ``cfg.n_jobs`` spawned processes (1 = in this process).
+    """
+    t0 = time.perf_counter()
+    N, C = len(target), target.num_classes
+    if source is None:
+        raise ValueError("density-aware selection needs source region statistics (ctx.source is None)")
+    if source.num_classes != C:
+        raise ValueError(f"source has {source.num_classes} classes, target has {C}")
+    labelled = np.zeros(N, bool) if labelled is None else np.asarray(labelled, bool)
+    jobs = sorted(_jobs(target, source, labelled, cfg), key=lambda j: (-(len(j[1]) + len(j[2])), j[0]))
+    results = (_run_pool if cfg.n_jobs > 1 and len(jobs) > 1 else _run_serial)(jobs, target, source, cfg, progress)
+    pi = np.full(N, np.nan)
+    kl = np.full(C, np.nan)
+    ncomp = np.zeros(C, np.int64)
+    missing = np.zeros(C, bool)
+    unl = ~labelled
+    for c, t_rows, _ in jobs:
+        r = results[c]
+        ncomp[c] = r["n_components"]
+        if r["log_ds"] is None:
+            missing[c] = True
+            continue
+        pi[t_rows] = r["log_dt"] - r["log_ds"]  # Eq. 2
+    for c, t_rows, _ in jobs:  # Eq. 5 over the unlabelled rows of the class
+        if not missing[c]:
+            kl[c] = _mean_or_all(pi[t_rows], unl[t_rows])
+    finite = kl[np.isfinite(kl)]
+    ref = float(finite.max()) if len(finite) else 1.0
+    for c, t_rows, _ in jobs:
+        if missing[c]:
+            ldt = results[c]["log_dt"]
+            pi[t_rows] = ldt - _mean_or_all(ldt, unl[t_rows]) + ref
+            kl[c] = ref
+    scored = np.zeros(C, bool)
+    scored[[j[0] for j in jobs]] = True
+    return DensityResult(pi=pi, kl=kl, scored=scored, n_components=ncomp, source_missing=missing,
+                         seconds=time.perf_counter() - t0)
+
+
+def _mean_or_all(values: np.ndarray, mask: np.ndarray) -> float:
+    """Mean over ``mask`` (the unlabelled rows), or over all rows when all are labelled."""
+    return float(values[mask].mean()) if mask.any() else float(values.mean())

@@ -1,0 +1,198 @@
+"""One streaming pass of a model over a dataset, pooled per superpixel into a ``RegionStats``."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from .stats import RegionStats
+
+
+def _default_normalize(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def _nearest_ids(sp: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Superpixel map resized to (h, w) by nearest sampling at the pixel centres."""
+    H, W = sp.shape
+    rows = np.minimum(((np.arange(h) + 0.5) * H / h).astype(np.int64), H - 1)
+    cols = np.minimum(((np.arange(w) + 0.5) * W / w).astype(np.int64), W - 1)
+    return sp[np.ix_(rows, cols)]
+
+
+def _fallback_pixels(sp: np.ndarray, missing: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Flat feature-map index of the pixel holding each missing region's centroid.
+
+    A region smaller than a feature cell can vanish when the map is resized; it still needs a row
+    (it can be bought), so it borrows the feature pixel that covers its centroid at label
+    resolution. (For a non-convex region the centroid may fall outside it: still the nearest cell
+    to the region's mass, which is what the pooled mean approximates.)
+    """
+    H, W = sp.shape
+    flat = sp.ravel()
+    R = int(flat.max()) + 1
+    cnt = np.bincount(flat, minlength=R).astype(np.float64)
+    yy, xx = np.divmod(np.arange(flat.size), W)
+    cy = np.bincount(flat, weights=yy, minlength=R)[missing] / np.maximum(cnt[missing], 1)
+    cx = np.bincount(flat, weights=xx, minlength=R)[missing] / np.maximum(cnt[missing], 1)
+    fy = np.minimum(((cy + 0.5) * h / H).astype(np.int64), h - 1)
+    fx = np.minimum(((cx + 0.5) * w / W).astype(np.int64), w - 1)
+    return fy * w + fx
+
+
+def _edge_density(image: np.ndarray, sp: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """ReDAL's 2-D stand-in for 3-D structure: fraction of Canny edge pixels per region."""
+    from PIL import Image
+    from skimage.color import rgb2gray
+    from skimage.feature import canny
+
+    if image.shape[:2] != sp.shape:
+        image = np.asarray(Image.fromarray(image).resize(sp.shape[::-1], Image.BILINEAR))
+    edges = canny(rgb2gray(image)).ravel().astype(np.float64)
+    sums = np.bincount(sp.ravel(), weights=edges, minlength=len(pixels))
+    return (sums / np.maximum(pixels, 1)).astype(np.float32)
+
+
+def _pool_image(model, disc, x: torch.Tensor, sp: np.ndarray, feature_dtype) -> dict[str, np.ndarray]:
+    logits, feats = model(x)
+    h, w = feats.shape[-2:]
+    if logits.shape[-2:] != (h, w):
+        logits = F.interpolate(logits, size=(h, w), mode="bilinear", align_corners=False)
+    prob = torch.softmax(logits.float(), dim=1)[0]  # (C, h, w)
+    C = prob.shape[0]
+    p = prob.reshape(C, -1)
+    ent = -(p * torch.log(p.clamp_min(1e-12))).sum(0, keepdim=True)
+    top = torch.topk(p, k=min(2, C), dim=0).values
+    conf = top[:1]
+    margin = top[:1] - top[1:2] if C > 1 else top[:1]
+    rows = [feats[0].float().reshape(feats.shape[1], -1), p, ent, conf, margin]
+    if disc is not None:
+        dlog = disc(prob[None])
+        if dlog.shape[-2:] != (h, w):
+            dlog = F.interpolate(dlog, size=(h, w), mode="bilinear", align_corners=False)
+        rows.append(torch.sigmoid(dlog.float()).reshape(1, -1))
+    values = torch.cat(rows, 0)  # (K, h*w)
+    ids_np = _nearest_ids(sp, h, w).ravel()
+    R = int(sp.max()) + 1
+    ids = torch.from_numpy(ids_np.astype(np.int64)).to(values.device)
+    sums = torch.zeros(values.shape[0], R, dtype=values.dtype, device=values.device)
+    sums.index_add_(1, ids, values)
+    cnt = torch.bincount(ids, minlength=R).to(values.dtype)
+    missing = torch.nonzero(cnt == 0).flatten()
+    if len(missing):
+        fb = _fallback_pixels(sp, missing.cpu().numpy(), h, w)
+        sums[:, missing] = values[:, torch.from_numpy(fb).to(values.device)]
+        cnt[missing] = 1
+    mean = (sums / cnt).T.cpu().numpy()  # (R, K)
+    D = feats.shape[1]
+    out = {
+        "feature": mean[:, :D].astype(feature_dtype),
+        "prob": mean[:, D:D + C].astype(np.float32),
+        "entropy": mean[:, D + C], "confidence": mean[:, D + C + 1], "margin": mean[:, D + C + 2],
+    }
+    if disc is not None:
+        out["domain_score"] = mean[:, D + C + 3]
+    return out
+
+
+def _dist_info() -> tuple[int, int]:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+@torch.no_grad()
+def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
+                         normalize: Optional[Callable[[np.ndarray], torch.Tensor]] = None,
+                         device: str | torch.device = "cpu", num_classes: Optional[int] = None,
+                         discriminator: Optional[torch.nn.Module] = None, edges: bool = False,
+                         feature_dtype: Any = np.float16, progress: bool = True,
+                         resize: Optional[tuple[int, int]] = None) -> RegionStats:
+    """Score every region of ``dataset`` with ``model`` in one streaming pass.
+
+    The model runs in evaluation mode without augmentation, one image at a time; features and
+    probabilities are pooled per superpixel at the feature map's own resolution (the superpixel
+    map is resized with nearest sampling), so no full-resolution 256-d map is ever built and
+    memory grows only with the table. Under ``torchrun`` the images are sharded over the ranks
+    (rank r takes r, r+W, ...) and the table is gathered on every rank in single-process order.
+
+    Args:
+        model: returns ``(logits, features)``, both (1, ., h, w).
+        dataset: the dataset contract (``load_image``, ``__len__``).
+        store: superpixels: ``get(dataset, i)`` (H, W) ids at label resolution, ``pixel_counts``.
+        normalize: uint8 (N, H, W, 3) array -> float tensor (N, 3, H, W) as the model expects
+            (default: scale to [0, 1]).
+        device: where the input tensors go (the model must already be there).
+        num_classes: checked against the model's output when given.
+        discriminator: AdaptSegNet output-space discriminator (softmax map -> logits); its
+            sigmoid, read as P(target), is pooled into ``extras['domain_score']`` (AADA).
+        edges: add ``extras['edge']``, Canny edge density per region (ReDAL).
+        feature_dtype: dtype of the stored features (float16 halves the table).
+        progress: show a progress bar (rank 0 only).
+        resize: optional (H, W) the image is resized to (bilinear) before the model.
+
+    Returns:
+        The table, rows ordered by image then region id.
+
+    Raises:
+        ValueError: a superpixel map does not match the store's pixel counts, or the model's
+            class count differs from ``num_classes``.
+    """
+    normalize = normalize or _default_normalize
+    rank, world = _dist_info()
+    was_training = model.training
+    model.eval()
+    if discriminator is not None:
+        disc_training = discriminator.training
+        discriminator.eval()
+    parts: list[RegionStats] = []
+    try:
+        indices = range(rank, len(dataset), world)
+        for i in tqdm(indices, desc="region stats", disable=not progress or rank != 0):
+            parts.append(_image_rows(model, discriminator, dataset, store, i, normalize, device,
+                                     num_classes, edges, feature_dtype, resize))
+    finally:
+        model.train(was_training)
+        if discriminator is not None:
+            discriminator.train(disc_training)
+    if world > 1:
+        gathered: list = [None] * world
+        torch.distributed.all_gather_object(gathered, parts)
+        parts = [p for shard in gathered for p in shard]
+    if not parts:
+        raise ValueError(f"dataset {getattr(dataset, 'name', dataset)!r} has no images to score")
+    table = RegionStats.concatenate(parts)
+    # Shards interleave images; a stable sort on the image index restores single-process order.
+    order = np.argsort(table.image, kind="stable")
+    return table.subset(order) if world > 1 else table
+
+
+def _image_rows(model, disc, dataset, store, i, normalize, device, num_classes, edges,
+                feature_dtype, resize) -> RegionStats:
+    image = dataset.load_image(i)
+    sp = np.asarray(store.get(dataset, i))
+    pixels = np.asarray(store.pixel_counts(dataset, i), dtype=np.int64)
+    R = int(sp.max()) + 1
+    if len(pixels) != R:
+        raise ValueError(f"image {i} of {getattr(dataset, 'name', 'dataset')}: superpixel map has "
+                         f"{R} regions but the store counts {len(pixels)}")
+    x = normalize(image[None]).to(device)
+    if resize is not None:
+        x = F.interpolate(x, size=tuple(resize), mode="bilinear", align_corners=False)
+    pooled = _pool_image(model, disc, x, sp, feature_dtype)
+    C = pooled["prob"].shape[1]
+    if num_classes is not None and C != num_classes:
+        raise ValueError(f"model returns {C} classes, expected num_classes={num_classes}")
+    extras = {}
+    if "domain_score" in pooled:
+        extras["domain_score"] = pooled["domain_score"]
+    if edges:
+        extras["edge"] = _edge_density(image, sp, pixels)
+    return RegionStats(image=np.full(R, i, np.int32), region=np.arange(R, dtype=np.int32),
+                       pixels=pixels, feature=pooled["feature"], prob=pooled["prob"],
+                       pred=pooled["prob"].argmax(1), entropy=pooled["entropy"],
+                       confidence=pooled["confidence"], margin=pooled["margin"], extras=extras)

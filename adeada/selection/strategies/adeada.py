@@ -1,0 +1,121 @@
+"""ADeADA: density-aware selection with category-balanced, dynamically scheduled budgets."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..budget import candidate_rows, density_share, ranked, split_budget, take_until, warn_if_short
+from ..category_budget import class_budgets, round_robin, sigma
+from ..config import SelectionConfig
+from ..density_scores import density_scores
+from ..stats import RegionStats
+from ..types import Selection, SelectionContext, make_selection
+from .base import Strategy, register
+
+# Table 2 of the paper, rows (a)-(e): which components are on.
+ABLATION_PRESETS: dict[str, dict] = {
+    "a": dict(use_uncertainty=True, use_density=False, category_balance=False, dynamic_schedule=False),
+    "b": dict(use_uncertainty=False, use_density=True, category_balance=False, dynamic_schedule=False),
+    "c": dict(use_uncertainty=False, use_density=True, category_balance=True, dynamic_schedule=False),
+    "d": dict(use_uncertainty=True, use_density=True, category_balance=True, dynamic_schedule=False,
+              density_fraction=0.5),  # "even distribution" (supplementary Table 5)
+    "e": dict(use_uncertainty=True, use_density=True, category_balance=True, dynamic_schedule=True),
+}
+
+
+class ADeADA(Strategy):
+    """Density part (per-class budgets over pi rankings), then entropy over the rest of the pool.
+
+    Budget split (Eq. 7 when ``dynamic_schedule``, else ``density_fraction``; all to one part when
+    the other is switched off). Density part: per-class budgets from Eq. 6 with sigma =
+    ``cfg.sigma`` (``category_balance``) or an equal split, each class buying its top-pi
+    unlabelled regions; or the authors' int(log10|KL|) round-robin (``balance_mode``). Each class
+    may overshoot by its last region; the overshoot is taken off the next classes (a running
+    total), so the round overshoots by less than one region. Pixels the density part cannot
+    use (classes without enough regions) go to the uncertainty part, or, when it is off, to the
+    remaining regions by global pi. The uncertainty part ranks the whole remaining pool by mean
+    entropy and never re-takes a density pick.
+    """
+
+    name = "adeada"
+
+    def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
+        cfg = self.cfg
+        if not (cfg.use_density or cfg.use_uncertainty):
+            raise ValueError("ADeADA with use_density=False and use_uncertainty=False selects nothing")
+        cand = candidate_rows(ctx.labelled, len(target))
+        warn_if_short(target.pixels, cand, budget_pixels)
+        if not cfg.use_density:
+            share = 0.0
+        elif not cfg.use_uncertainty:
+            share = 1.0
+        else:
+            share = density_share(ctx.round, cfg.alpha, cfg.beta) if cfg.dynamic_schedule else cfg.density_fraction
+        b_d, b_u = split_budget(budget_pixels, share)
+        diag: dict = {"density_share": share, "budget_density": b_d, "budget_uncertainty": b_u}
+        pieces = []
+        pi = np.full(len(target), np.nan)
+        d_rows = np.zeros(0, np.int64)
+        if b_d > 0:
+            dens = density_scores(target, ctx.source, ctx.labelled, cfg.density)
+            pi = dens.pi
+            d_rows = self._density_part(target, cand, pi, dens.kl, dens.scored, b_d, diag)
+            diag.update(kl=dens.kl.tolist(), n_components=dens.n_components.tolist(),
+                        density_seconds=dens.seconds)
+            pieces.append(("density", d_rows, pi))
+        left = budget_pixels - int(target.pixels[d_rows].sum())
+        rest = np.setdiff1d(cand, d_rows, assume_unique=True)
+        if cfg.use_uncertainty:
+            u_rows = take_until(ranked(target.entropy, rest), target.pixels, left)
+            pieces.append(("uncertainty", u_rows, target.entropy))
+        else:
+            # Density-only rows (Table 2 b, c): spend what no class could use by global pi, then entropy.
+            has_pi = np.isfinite(pi[rest])
+            order = np.concatenate([ranked(pi, rest[has_pi]), ranked(target.entropy, rest[~has_pi])])
+            fill = take_until(order, target.pixels, left)
+            pieces.append(("density", fill[np.isfinite(pi[fill])], pi))
+            pieces.append(("uncertainty", fill[~np.isfinite(pi[fill])], target.entropy))
+        return make_selection(pieces, target.pixels, budget_pixels, diag)
+
+    def _density_part(self, target, cand, pi, kl, scored, b_d, diag) -> np.ndarray:
+        cfg = self.cfg
+        C = target.num_classes
+        cand_pred = target.pred[cand]
+        lists = [ranked(pi, cand[(cand_pred == c) & np.isfinite(pi[cand])]) if scored[c] else cand[:0]
+                 for c in range(C)]
+        if cfg.balance_mode == "authors_round_robin":
+            # int(log10|KL|); weights <= 0 (|KL| < 10, or NaN) never take, as the authors.
+            w = np.where(scored, sigma("authors_log10", kl), 0.0)
+            diag["class_weights"] = w.tolist()
+            return round_robin(lists, w, target.pixels, b_d, cfg.round_robin_top)
+        if cfg.balance_mode != "proportional":
+            raise ValueError(f"unknown balance_mode {cfg.balance_mode!r}; expected proportional or authors_round_robin")
+        avail = np.array([int(target.pixels[lst].sum()) for lst in lists], np.int64)
+        w = sigma(cfg.sigma, kl) if cfg.category_balance else scored.astype(np.float64)  # Eq. 6 / equal split
+        w = np.where(scored, w, 0.0)
+        budgets, leftover = class_budgets(w, b_d, avail)
+        diag.update(class_weights=w.tolist(), class_budgets=budgets.tolist(), density_leftover=leftover)
+        taken, spent, allotted = [], 0, 0
+        for c in np.argsort(-budgets, kind="stable"):
+            if budgets[c] <= 0:
+                break
+            allotted += int(budgets[c])
+            rows = take_until(lists[c], target.pixels, allotted - spent)
+            spent += int(target.pixels[rows].sum())
+            taken.append(rows)
+        return np.concatenate(taken) if taken else np.zeros(0, np.int64)
+
+
+def _factory(overrides: dict):
+    def make(cfg: SelectionConfig) -> ADeADA:
+        return ADeADA(dataclasses.replace(cfg, **overrides))
+    return make
+
+
+register("adeada", lambda cfg: ADeADA(cfg))
+# DENSITY: density-aware selection alone, budget split evenly over classes (Table 2 row b).
+register("density", _factory(ABLATION_PRESETS["b"]))
+for _row, _over in ABLATION_PRESETS.items():
+    register(f"adeada_{_row}", _factory(_over))
