@@ -26,4 +26,7 @@ class OutputSpaceDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, prob: torch.Tensor) -> torch.Tensor:
+        if min(prob.shape[-2:]) < 32:
+            raise ValueError(f"the discriminator halves its input 5 times and needs maps of at least 32x32, "
+                             f"got {tuple(prob.shape[-2:])}: use a larger crop_size / resize")
         return self.net(prob)

@@ -1,0 +1,130 @@
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from _train_tiny import NoLabels, TinySegNet, TwoDomain, masked
+from adeada.training import TrainConfig, WarmupConfig, finetune, train_source_only, warmup_adaptsegnet
+
+torch.set_num_threads(1)
+
+
+def cfg(**kw):
+    base = dict(iterations=30, batch_size=2, lr=0.01, crop_size=[12, 12], hflip=True, log_every=1,
+                checkpoint_every=0, device="cpu", seed=0)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def run_logged(fn, *args, **kw):
+    logs = []
+    fn(*args, log_fn=lambda step, d: logs.append((step, d)), progress=False, **kw)
+    return logs
+
+
+def test_source_only_lowers_the_loss():
+    torch.manual_seed(0)
+    logs = run_logged(train_source_only, TinySegNet(3), TwoDomain(6), cfg())
+    losses = [d["loss_source"] for _, d in logs]
+    assert [s for s, _ in logs] == list(range(1, 31))
+    assert np.mean(losses[-5:]) < 0.6 * np.mean(losses[:5])
+
+
+def test_warmup_never_reads_target_labels_and_trains_both_players():
+    target = NoLabels(4, size=(32, 32), domain="target")
+    model = TinySegNet(3)
+    wc = WarmupConfig(train=cfg(iterations=20, crop_size=None), disc_channels=8, lambda_adv=0.01)
+    logs = []
+    model, disc = warmup_adaptsegnet(model, TwoDomain(6, size=(32, 32)), target, wc, progress=False,
+                                     log_fn=lambda s, d: logs.append(d))
+    assert disc is not None and len(target.image_loads) == 20 * 2
+    assert all(np.isfinite([d["loss_seg"], d["loss_adv"], d["loss_d"]]).all() for d in logs)
+    assert np.mean([d["loss_seg"] for d in logs[-5:]]) < np.mean([d["loss_seg"] for d in logs[:5]])
+    assert np.mean([d["loss_d"] for d in logs[-5:]]) < np.log(2) + 0.05  # D does at least as well as chance
+
+
+def test_warmup_source_only_option_has_no_discriminator():
+    target = NoLabels(2, domain="target")
+    _, disc = warmup_adaptsegnet(TinySegNet(3), TwoDomain(4), target, WarmupConfig(method="source_only",
+                                 train=cfg(iterations=2)), progress=False)
+    assert disc is None and target.image_loads == []
+
+
+class RecordingCE:
+    def __init__(self):
+        self.labels = []
+
+    def __call__(self, logits, labels):
+        self.labels.append(labels.clone())
+        return torch.nn.functional.cross_entropy(logits, labels, ignore_index=255)
+
+
+def test_finetune_uses_only_labelled_target_pixels_and_images():
+    source, target = TwoDomain(4), TwoDomain(5, domain="target")
+    full = [lab.copy() for lab in target.labels]
+    masks = masked(target, keep_images={1, 3})
+    crit = RecordingCE()
+    finetune(TinySegNet(3), source, target, cfg(iterations=6, crop_size=None, hflip=False), progress=False,
+             criterion=crit)
+    assert set(target.image_loads) == {1, 3}  # images without a labelled pixel are never loaded
+    tgt_calls = crit.labels[1::2]  # each step: source batch, then target batch
+    assert len(tgt_calls) == 6
+    for batch in tgt_calls:
+        for lab in batch.numpy():
+            ok = [np.array_equal(lab, np.where(masks[i], full[i], 255)) for i in (1, 3)]
+            assert any(ok)  # non-255 exactly on the bought pixels of a labelled image
+            assert np.all(lab[lab != 255] < 3)
+    for batch in crit.labels[0::2]:
+        assert batch.shape == (2, 16, 16) and (batch != 255).all()  # source labels are full
+
+
+def test_finetune_without_labelled_target_warns_and_uses_source():
+    target = TwoDomain(3, domain="target")
+    masked(target, keep_images=set())
+    with pytest.warns(UserWarning, match="no image of the target set"):
+        logs = run_logged(finetune, TinySegNet(3), TwoDomain(4), target, cfg(iterations=3))
+    assert target.image_loads == [] and set(logs[0][1]) >= {"loss_source"} and "loss_target" not in logs[0][1]
+
+
+def test_finetune_target_only_never_reads_source():
+    source, target = TwoDomain(3), TwoDomain(3, domain="target")
+    masked(target, keep_images={0})
+    run_logged(finetune, TinySegNet(3), source, target, cfg(iterations=2, source_weight=0.0))
+    assert source.image_loads == [] and source.label_loads == []
+
+
+def test_frozen_bn_keeps_running_stats():
+    model = TinySegNet(3, bn=True)
+    before = model.backbone[1].running_mean.clone()
+    train_source_only(model, TwoDomain(4), cfg(iterations=3), progress=False)
+    assert torch.equal(before, model.backbone[1].running_mean)
+    train_source_only(model, TwoDomain(4), cfg(iterations=3, freeze_bn=False), progress=False)
+    assert not torch.equal(before, model.backbone[1].running_mean)
+
+
+def test_backbone_cache_matches_uncached_training_and_runs_backbone_once_per_image():
+    ds = TwoDomain(4)
+    c = cfg(iterations=10, crop_size=None, hflip=False)
+    torch.manual_seed(3)
+    m1 = TinySegNet(3, freeze_backbone=True)
+    m2 = TinySegNet(3, freeze_backbone=True)
+    m2.load_state_dict(m1.state_dict())
+    calls = []
+    orig = m2.forward_backbone
+    m2.forward_backbone = lambda x: (calls.append(x.shape[0]), orig(x))[1]
+    plain = [d["loss"] for _, d in run_logged(train_source_only, m1, ds, c)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the cache must be accepted here, not silently ignored
+        cached = [d["loss"] for _, d in run_logged(train_source_only, m2, ds,
+                                                   cfg(iterations=10, crop_size=None, hflip=False,
+                                                       cache_backbone_features=True))]
+    assert sum(calls) == 4  # 20 samples drawn, 4 distinct images, backbone run once each
+    assert np.allclose(plain, cached, atol=2e-3)
+    assert plain[-1] < plain[0]
+
+
+def test_backbone_cache_refused_with_augmentation():
+    with pytest.warns(UserWarning, match="random crop/flip"):
+        train_source_only(TinySegNet(3, freeze_backbone=True), TwoDomain(2),
+                          cfg(iterations=1, cache_backbone_features=True), progress=False)
