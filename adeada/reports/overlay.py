@@ -99,7 +99,8 @@ def overlay_selection(
         inside = segments == int(region)
         canvas[inside] = (1.0 - alpha) * canvas[inside] + alpha * np.asarray(PART_COLORS[part], np.float32)
     out = np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
-    out[find_boundaries(segments, mode="inner")] = BOUNDARY_COLOR
+    # "thick" marks both sides of every edge; "inner"/"outer" would treat region 0 as background.
+    out[find_boundaries(segments, mode="thick")] = BOUNDARY_COLOR
 
     if label is not None:
         label = np.asarray(label)
