@@ -79,7 +79,7 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
 
     Returns:
         dict with ``log_dt``, ``log_ds`` (float64 (n_q,), ``log_ds`` is None when the source has
-        no region of the class), ``n_components`` and ``n_source_components``.
+        fewer than 2 regions of the class), ``n_components`` and ``n_source_components``.
     """
     Xt = np.asarray(target_all, dtype=np.float64)
     Xs = np.asarray(source, dtype=np.float64)
@@ -93,7 +93,9 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
         Xt, Xq = proj.transform(Xt), proj.transform(Xq)
         Xs = proj.transform(Xs) if len(Xs) else Xs
     log_dt = make_estimator(cfg, n).fit(Xt).score_samples(Xq)
-    n_s = min(n, len(Xs))  # a source class smaller than n gets fewer components
+    # A source class smaller than n gets fewer components; with < 2 regions no mixture can be
+    # fitted and the class counts as absent from the source (see density_scores).
+    n_s = min(n, len(Xs)) if len(Xs) >= 2 else 0
     log_ds = make_estimator(cfg, n_s).fit(Xs).score_samples(Xq) if n_s >= 1 else None
     return {"log_dt": log_dt, "log_ds": log_ds, "n_components": n, "n_source_components": n_s}
 

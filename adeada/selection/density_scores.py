@@ -99,7 +99,7 @@ def density_scores(target: RegionStats, source: RegionStats, labelled: np.ndarra
     fitted on all target regions of c (pool and labelled); a class with fewer than
     ``cfg.min_target_regions`` target regions is not scored (pi = NaN, KL = NaN: the density
     part skips it and its regions are left to the uncertainty part). A class with no source
-    region cannot have p_S fitted: its rows are ranked by log d_T (most target-typical first)
+    region (or only one) cannot have p_S fitted: its rows are ranked by log d_T (most target-typical first)
     and log d_S is taken as a constant chosen so that the class's KL equals the largest KL of
     the other classes (1.0 if there is none) - it is treated as strongly shifted without
     swallowing the whole density budget.

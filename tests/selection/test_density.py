@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+from sklearn.mixture import GaussianMixture
+
+from adeada.selection import DensityConfig, RegionStats, SelectionConfig, SelectionContext, density_scores
+from adeada.selection.strategies import get_strategy
+
+
+def _domain(feats, preds, C=2, seed=0):
+    n = len(feats)
+    prob = np.full((n, C), 0.1 / max(C - 1, 1), np.float32)
+    prob[np.arange(n), preds] = 0.9
+    rng = np.random.default_rng(seed)
+    return RegionStats(image=np.arange(n), region=np.zeros(n), pixels=np.full(n, 100), feature=feats,
+                       prob=prob, pred=preds, entropy=rng.random(n), confidence=np.full(n, 0.9),
+                       margin=np.full(n, 0.8))
+
+
+def two_domain_toy(seed=0, D=4):
+    """Class 0 only. Shared cluster at 0 in both domains; a target-only cluster at +6."""
+    rng = np.random.default_rng(seed)
+    src = rng.normal(0, 1, (300, D))
+    shared = rng.normal(0, 1, (150, D))
+    target_only = rng.normal(6, 0.5, (30, D))
+    tgt = np.concatenate([shared, target_only])
+    return (_domain(tgt.astype(np.float32), np.zeros(len(tgt), np.int64), seed=seed),
+            _domain(src.astype(np.float32), np.zeros(len(src), np.int64), seed=seed + 1))
+
+
+def test_target_only_cluster_ranked_first_shared_last():
+    tgt, src = two_domain_toy()
+    res = density_scores(tgt, src, None, DensityConfig(n_jobs=1))
+    order = np.argsort(-res.pi, kind="stable")
+    assert set(order[:30]) == set(range(150, 180))            # target-only cluster first
+    assert np.all(order[-100:] < 150)                          # shared cluster last
+    assert res.kl[0] == pytest.approx(res.pi.mean())           # Eq. 5
+    sel = get_strategy("density", SelectionConfig(density=DensityConfig(n_jobs=1))).select(
+        tgt, 30 * 100, SelectionContext(source=src))
+    assert set(sel.rows.tolist()) == set(range(150, 180)) and set(sel.part) == {"density"}
+
+
+def test_default_estimator_equals_direct_sklearn_with_authors_settings():
+    rng = np.random.default_rng(1)
+    C, D = 3, 6
+    t_pred = rng.integers(0, C, 700)
+    s_pred = rng.integers(0, C, 900)
+    tf = (rng.normal(size=(700, D)) + t_pred[:, None]).astype(np.float16)
+    sf = (rng.normal(size=(900, D)) * 1.3 + s_pred[:, None]).astype(np.float16)
+    tgt, src = _domain(tf, t_pred, C), _domain(sf, s_pred, C)
+    labelled = np.zeros(700, bool)
+    labelled[:50] = True
+    res = density_scores(tgt, src, labelled, DensityConfig(n_jobs=1))
+    for c in range(C):
+        t_rows, s_rows = np.flatnonzero(t_pred == c), np.flatnonzero(s_pred == c)
+        n = int(np.clip(len(t_rows) // 100, 1, 10))
+        assert n == 2  # ~233 regions a class
+        kw = dict(n_components=n, random_state=0, n_init=1, max_iter=200)
+        Xt, Xs = tf[t_rows].astype(np.float64), sf[s_rows].astype(np.float64)
+        gt = GaussianMixture(**kw).fit(Xt)  # target fitted on ALL its regions (labelled too)
+        gs = GaussianMixture(**kw).fit(Xs)
+        expect = gt.score_samples(Xt) - gs.score_samples(Xt)
+        np.testing.assert_allclose(res.pi[t_rows], expect, rtol=1e-10, atol=1e-10)
+        assert res.kl[c] == pytest.approx(expect[~labelled[t_rows]].mean(), rel=1e-10)
+
+
+def test_degenerate_classes_do_not_crash():
+    rng = np.random.default_rng(2)
+    # class 0: 40 target, 1 source (too few to fit); class 1: 1 target region;
+    # class 2: 40 target, 3 source (fewer components than the target's n is fine)
+    t_pred = np.array([0] * 40 + [1] + [2] * 40)
+    s_pred = np.array([2, 2, 2, 0])
+    tgt = _domain(rng.normal(size=(81, 3)).astype(np.float32), t_pred, 3)
+    src = _domain(rng.normal(size=(4, 3)).astype(np.float32), s_pred, 3)
+    res = density_scores(tgt, src, None, DensityConfig(n_jobs=1))
+    assert res.scored.tolist() == [True, False, True]
+    assert np.isnan(res.pi[40]) and np.isnan(res.kl[1])         # too few target regions
+    assert res.source_missing.tolist() == [True, False, False]
+    assert res.kl[0] == pytest.approx(res.kl[2])                 # missing source -> largest other KL
+    assert np.isfinite(res.pi[t_pred != 1]).all()
+    sel = get_strategy("adeada", SelectionConfig(density=DensityConfig(n_jobs=1))).select(
+        tgt, 2000, SelectionContext(source=src))
+    assert len(set(sel.rows.tolist())) == len(sel.rows) and np.isfinite(sel.scores).all()
+
+
+@pytest.mark.slow
+def test_spawned_pool_gives_the_serial_result():
+    rng = np.random.default_rng(3)
+    C = 3
+    t_pred, s_pred = rng.integers(0, C, 400), rng.integers(0, C, 500)
+    tgt = _domain(rng.normal(size=(400, 5)).astype(np.float32), t_pred, C)
+    src = _domain(rng.normal(size=(500, 5)).astype(np.float32), s_pred, C)
+    a = density_scores(tgt, src, None, DensityConfig(n_jobs=1))
+    b = density_scores(tgt, src, None, DensityConfig(n_jobs=2, timeout_s=120))
+    np.testing.assert_allclose(a.pi, b.pi, rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["pca_gmm", "gmm_diag"])
+def test_fast_estimators_keep_the_toy_ranking(name):
+    tgt, src = two_domain_toy(D=8)
+    res = density_scores(tgt, src, None, DensityConfig(estimator=name, pca_dim=4, n_jobs=1))
+    assert set(np.argsort(-res.pi, kind="stable")[:30]) == set(range(150, 180))
