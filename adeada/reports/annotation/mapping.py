@@ -8,7 +8,7 @@ in CVAT still reads back correctly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
@@ -74,16 +74,20 @@ def apply_codes(
         AnnotationError: naming ``where`` and the first value that is missing from the table or
             whose label is not one of our classes.
     """
-    uniques, inverse = np.unique(values.ravel(), return_inverse=True)
-    codes = np.empty(len(uniques), dtype=np.int64)
-    for i, value in enumerate(uniques.tolist()):
-        entry: Optional[tuple[int, str]] = table.get(int(value))
-        if entry is None:
-            raise AnnotationError(f"{where}: {show(int(value))} is not in the label map")
-        if entry[0] == UNKNOWN:
-            raise AnnotationError(f"{where}: {show(int(value))} is label {entry[1]!r}, which is not one of our classes")
-        codes[i] = entry[0]
-    mapped = codes[inverse].reshape(values.shape)
+    # searchsorted against the few label-map keys: much cheaper than np.unique's full sort.
+    keys = np.array(sorted(table), dtype=np.int64)
+    key_codes = np.array([table[int(k)][0] for k in keys], dtype=np.int64)
+    flat = values.ravel().astype(np.int64)
+    index = np.minimum(np.searchsorted(keys, flat), len(keys) - 1)
+    found = keys[index] == flat
+    if not found.all():
+        raise AnnotationError(f"{where}: {show(int(flat[~found][0]))} is not in the label map")
+    codes = key_codes[index]
+    unknown = codes == UNKNOWN
+    if unknown.any():
+        value = int(flat[unknown][0])
+        raise AnnotationError(f"{where}: {show(value)} is label {table[value][1]!r}, which is not one of our classes")
+    mapped = codes.reshape(values.shape)
     pending = mapped == PENDING
     label = np.where(pending, IGNORE, mapped).astype(np.uint8)
     return label, pending
