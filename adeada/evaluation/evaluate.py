@@ -77,7 +77,8 @@ class _EvalItems(torch.utils.data.Dataset):
                              f"load_image must give uint8 (H, W, 3), got {img.dtype} {img.shape}")
         if self.resize is not None and img.shape[:2] != self.resize:
             img = np.array(Image.fromarray(img).resize(self.resize[::-1], Image.BILINEAR))
-        return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1), torch.from_numpy(np.array(lab, copy=True)), i
+        label = torch.from_numpy(np.array(lab, copy=True))
+        return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1), label, i
 
 
 def _collate(batch):

@@ -99,5 +99,5 @@ class BackboneCache:
                               "the remaining images are recomputed each time")
                 self.full_warned = True
             return
-        self.items[idx] = (small, label.to(torch.uint8) if label.max() < 256 else label)
+        self.items[idx] = (small, label.to(torch.uint8))  # train ids and 255 fit in a byte
         self.bytes += size

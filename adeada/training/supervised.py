@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import asdict
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ from adeada.evaluation.preprocess import resolve_normalize
 from adeada.training import distributed as D
 from adeada.training.config import TrainConfig
 from adeada.training.data import IndexStream, TrainSamples
-from adeada.training.engine import LogFn, Stage, prepare_stage, run_stage
+from adeada.training.engine import LogFn, prepare_stage, run_stage
 from adeada.training.feature_cache import BackboneCache, can_cache
 from adeada.training.optim import set_train_mode
 from adeada.training.steps import Criterion, cached_batches, forward_logits, loaded_batches, seg_loss, sync_context
