@@ -12,8 +12,9 @@ class DensityConfig:
 
     ``estimator="gmm_full"`` is the authors' recipe (full-covariance scikit-learn GMM,
     ``random_state=0, n_init=1, max_iter=200``, no PCA). ``"pca_gmm"`` projects features onto
-    ``pca_dim`` principal directions (fitted on the class's target + source regions) first and is
-    the fast setting; ``"gmm_diag"`` uses diagonal covariances.
+    ``pca_dim`` principal directions (fitted on the class's target + source regions), fits a
+    full-covariance GMM there and an isotropic Gaussian on the dropped dimensions; it is the fast
+    setting; ``"gmm_diag"`` uses diagonal covariances.
     """
 
     estimator: Literal["gmm_full", "pca_gmm", "gmm_diag"] = "gmm_full"

@@ -66,6 +66,23 @@ class ClassProjection:
     def transform(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean_) @ self.components_.T
 
+    def residual2(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """Squared norm of the part of X the basis drops (Y = transform(X))."""
+        Xc = X - self.mean_
+        return np.maximum((Xc * Xc).sum(1) - (Y * Y).sum(1), 0.0)
+
+
+def residual_log_density(r2_fit: np.ndarray, r2_query: np.ndarray, dims: int) -> np.ndarray:
+    """Isotropic Gaussian log density of the dropped dimensions (variance fitted on r2_fit).
+
+    Keeps ``pca_gmm`` a density over all D dimensions (as probabilistic PCA does), so regions that
+    differ from a domain mainly off the leading directions still score as unusual.
+    """
+    if dims <= 0:
+        return np.zeros(len(r2_query))
+    var = max(float(r2_fit.mean()) / dims, 1e-12)
+    return -0.5 * dims * np.log(2 * np.pi * var) - r2_query / (2 * var)
+
 
 def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
               cfg: DensityConfig) -> dict:
@@ -88,15 +105,23 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
     if cfg.max_source_regions is not None and len(Xs) > cfg.max_source_regions:
         rng = np.random.default_rng(cfg.random_state)
         Xs = Xs[np.sort(rng.choice(len(Xs), cfg.max_source_regions, replace=False))]
+    res_t = res_s = res_q = None
     if cfg.estimator == "pca_gmm":
         proj = ClassProjection(cfg.pca_dim, seed=cfg.random_state).fit(np.concatenate([Xt, Xs]))
-        Xt, Xq = proj.transform(Xt), proj.transform(Xq)
-        Xs = proj.transform(Xs) if len(Xs) else Xs
+        dropped = Xt.shape[1] - proj.components_.shape[0]
+        Yt, Yq, Ys = proj.transform(Xt), proj.transform(Xq), proj.transform(Xs) if len(Xs) else Xs
+        res_t, res_q = proj.residual2(Xt, Yt), proj.residual2(Xq, Yq)
+        res_s = proj.residual2(Xs, Ys) if len(Xs) else None
+        Xt, Xq, Xs = Yt, Yq, Ys
     log_dt = make_estimator(cfg, n).fit(Xt).score_samples(Xq)
     # A source class smaller than n gets fewer components; with < 2 regions no mixture can be
     # fitted and the class counts as absent from the source (see density_scores).
     n_s = min(n, len(Xs)) if len(Xs) >= 2 else 0
     log_ds = make_estimator(cfg, n_s).fit(Xs).score_samples(Xq) if n_s >= 1 else None
+    if res_t is not None:
+        log_dt = log_dt + residual_log_density(res_t, res_q, dropped)
+        if log_ds is not None:
+            log_ds = log_ds + residual_log_density(res_s, res_q, dropped)
     return {"log_dt": log_dt, "log_ds": log_ds, "n_components": n, "n_source_components": n_s}
 
 
