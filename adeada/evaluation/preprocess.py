@@ -1,7 +1,8 @@
 """Turning uint8 images into network input: the one normalisation convention of training and evaluation.
 
-A ``normalize`` callable takes a float tensor (N, 3, H, W) with values in [0, 1] and returns the
-network input. When the caller passes none, the model's own ``normalize`` attribute is used if it
+A ``normalize`` callable takes a float tensor (N, 3, H, W) of 0..255 RGB values and returns the
+network input (the convention of ``adeada.models``: ``model.normalize`` works on 0..255).
+When the caller passes none, the model's own ``normalize`` attribute is used if it
 has one (a callable, or an object / dict with ``mean`` and ``std``), else ImageNet mean/std.
 """
 
@@ -11,14 +12,15 @@ from typing import Any, Callable, Optional, Sequence
 
 import torch
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+# torchvision's ImageNet statistics in 0..255 units.
+IMAGENET_MEAN = (123.675, 116.28, 103.53)
+IMAGENET_STD = (58.395, 57.12, 57.375)
 
 Normalize = Callable[[torch.Tensor], torch.Tensor]
 
 
 class MeanStd:
-    """``(x - mean) / std`` per channel, for x in [0, 1] of shape (N, 3, H, W)."""
+    """``(x - mean) / std`` per channel, for x of 0..255 values, shape (N, 3, H, W)."""
 
     def __init__(self, mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD) -> None:
         if len(mean) != 3 or len(std) != 3 or min(std) <= 0:
@@ -56,7 +58,7 @@ def to_input(images_uint8: torch.Tensor, normalize: Normalize, device: torch.dev
     if images_uint8.dtype != torch.uint8 or images_uint8.dim() != 4 or images_uint8.shape[1] != 3:
         raise ValueError(f"expected uint8 images of shape (N, 3, H, W), got {images_uint8.dtype} "
                          f"{tuple(images_uint8.shape)}")
-    x = images_uint8.to(device, non_blocking=True).float().div_(255.0)
+    x = images_uint8.to(device, non_blocking=True).float()
     return normalize(x)
 
 

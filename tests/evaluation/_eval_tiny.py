@@ -55,10 +55,10 @@ class OracleModel(torch.nn.Module):
         super().__init__()
         self.num_classes, self.stride = num_classes, stride
         self.dummy = torch.nn.Parameter(torch.zeros(1))
-        self.normalize = lambda x: x  # keep [0, 1] so the red channel is readable
+        self.normalize = lambda x: x  # keep 0..255 so the red channel is readable
 
     def forward(self, x):
-        cls = torch.round(x[:, 0] * 255 / 40).long().clamp(0, self.num_classes - 1)
+        cls = torch.round(x[:, 0] / 40).long().clamp(0, self.num_classes - 1)
         logits = F.one_hot(cls, self.num_classes).permute(0, 3, 1, 2).float() * 10 + self.dummy
         if self.stride > 1:
             logits = F.avg_pool2d(logits, self.stride)

@@ -30,7 +30,7 @@ def test_scored_at_label_resolution_from_low_resolution_logits():
     # compute with torch but through a different path: per image, nearest-free bilinear).
     ref = np.zeros((3, 3), np.int64)
     for i in range(len(ds)):
-        x = torch.from_numpy(ds.load_image(i)).permute(2, 0, 1)[None].float() / 255
+        x = torch.from_numpy(ds.load_image(i)).permute(2, 0, 1)[None].float()
         logits = OracleModel(3, stride=2)(x)[0]
         up = torch.nn.functional.interpolate(logits, size=(32, 48), mode="bilinear", align_corners=False)
         ref += sk_confusion(ds.load_label(i).ravel(), up.argmax(1).numpy().ravel(), labels=[0, 1, 2])
@@ -78,3 +78,14 @@ class _Pad(torch.nn.Module):
     def forward(self, x):
         logits, feats = self.inner(x)
         return torch.cat([logits, logits.new_full(logits[:, :1].shape, -100.0)], 1), feats
+
+
+def test_default_normalisation_is_imagenet_in_0_255_units_and_models_normalize_wins():
+    from adeada.evaluation import MeanStd, resolve_normalize, to_input
+
+    img = torch.full((1, 3, 2, 2), 255, dtype=torch.uint8)
+    x = to_input(img, resolve_normalize(None))
+    assert x[0, 0, 0, 0].item() == pytest.approx((1 - 0.485) / 0.229, rel=1e-4)
+    model = OracleModel(3)
+    model.normalize = MeanStd((0, 0, 0), (255, 255, 255))
+    assert to_input(img, resolve_normalize(model)).max().item() == pytest.approx(1.0)
