@@ -1,0 +1,17 @@
+"""Shared settings for the model tests: 2 threads (the machine is shared), fixed seeds."""
+import pytest
+import torch
+
+
+@pytest.fixture(autouse=True)
+def _torch_threads():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    yield
+    torch.set_num_threads(previous)
+
+
+# Input sizes per architecture: small, and not multiples of the stride, so rounding is tested.
+INPUT_SIZE = {"tiny": (38, 54), "lite0_deeplabv3plus": (51, 69),
+              "deeplabv2_r101": (65, 65), "deeplabv3plus_r101": (65, 65)}
