@@ -1,0 +1,145 @@
+"""Each adapter on a tiny tree that mimics its real layout and naming."""
+
+import numpy as np
+import pytest
+from _data_fixtures import H, W, label_with, write_label, write_png16, write_rgb
+
+from adeada.data import (
+    CamVidDataset,
+    CityscapesDataset,
+    GTA5Dataset,
+    MissingFolderError,
+    MissingLabelError,
+    SizeMismatchError,
+    SynthiaDataset,
+    UnknownLabelValueError,
+    camvid_preset,
+)
+from adeada.data.errors import EmptyDatasetError
+
+
+def _check_contract(ds, n):
+    assert len(ds) == n and ds.ignore_index == 255 and isinstance(ds.name, str)
+    ids = [ds.image_id(i) for i in range(n)]
+    assert len(set(ids)) == n
+    for i in range(n):
+        img, lbl = ds.load_image(i), ds.load_label(i)
+        assert img.dtype == np.uint8 and img.shape == (H, W, 3)
+        assert lbl.dtype == np.uint8 and lbl.shape == (H, W) == ds.label_size(i)
+        assert isinstance(ds.cache_key(i), str)
+
+
+@pytest.fixture
+def cityscapes(tmp_path):
+    root = tmp_path / "cityscapes"
+    for city, frame in [("aachen", "000000_000019"), ("bremen", "000001_000019")]:
+        stem = f"{city}_{frame}"
+        write_rgb(root / "leftImg8bit" / "train" / city / f"{stem}_leftImg8bit.png")
+        write_label(root / "gtFine" / "train" / city / f"{stem}_gtFine_labelIds.png", label_with([7, 26, 0, 33, 22, 23, 27, 6]))
+    return root
+
+
+def test_cityscapes(cityscapes):
+    ds = CityscapesDataset(cityscapes, "train")
+    _check_contract(ds, 2)
+    assert ds.image_id(0) == "aachen_000000_000019" and len(ds.classes) == 19
+    # ids 7, 26, 0, 33, 22, 23, 27, 6 -> road 0, car 13, ignore, bicycle 18, terrain 9, sky 10, truck 14, ignore.
+    np.testing.assert_array_equal(ds.load_label(0).ravel()[:8], [0, 13, 255, 18, 9, 10, 14, 255])
+
+
+def test_cityscapes_classes16(cityscapes):
+    ds = CityscapesDataset(cityscapes, "train", classes16=True)
+    assert len(ds.classes) == 16 and ds.classes[9] == "sky"
+    # terrain and truck vanish; sky is 9 and bicycle 15 in the 16-class space.
+    np.testing.assert_array_equal(ds.load_label(0).ravel()[:8], [0, 12, 255, 15, 255, 9, 255, 255])
+
+
+def test_cityscapes_missing_label_and_folder(cityscapes, tmp_path):
+    write_rgb(cityscapes / "leftImg8bit" / "train" / "aachen" / "aachen_000002_000019_leftImg8bit.png")
+    with pytest.raises(MissingLabelError, match="aachen_000002_000019_gtFine_labelIds.png"):
+        CityscapesDataset(cityscapes, "train")
+    with pytest.raises(MissingFolderError, match=r"leftImg8bit.val"):
+        CityscapesDataset(cityscapes, "val")
+    assert issubclass(MissingFolderError, FileNotFoundError) and issubclass(MissingFolderError, ValueError)
+
+
+@pytest.fixture
+def gta5(tmp_path):
+    root = tmp_path / "gta5"
+    for k in (1, 2, 3):
+        write_rgb(root / "images" / f"{k:05d}.png", seed=k)
+        write_label(root / "labels" / f"{k:05d}.png", label_with([7, 24, 255, 1]), palette=True)
+    return root
+
+
+def test_gta5_palette_labels_and_list(gta5, tmp_path):
+    ds = GTA5Dataset(gta5)
+    _check_contract(ds, 3)
+    np.testing.assert_array_equal(ds.load_label(0).ravel()[:4], [0, 11, 255, 255])
+    listing = tmp_path / "split.txt"
+    listing.write_text("00003.png\n# a comment\n00001\n")
+    ds = GTA5Dataset(gta5, list_file=listing)
+    assert [ds.image_id(i) for i in range(len(ds))] == ["00003", "00001"]
+    listing.write_text("00009.png\n")
+    with pytest.raises(MissingLabelError, match="00009.png"):
+        GTA5Dataset(gta5, list_file=listing)
+
+
+def test_gta5_size_mismatch(gta5):
+    write_rgb(gta5 / "images" / "00002.png", h=H + 2, w=W + 4)
+    resized = GTA5Dataset(gta5)  # default policy: resize the image to its label
+    assert resized.load_image(1).shape == (H, W, 3)
+    strict = GTA5Dataset(gta5, on_size_mismatch="error")
+    with pytest.raises(SizeMismatchError, match=r"00002.png.*10x20"):
+        strict.load_image(1)
+    with pytest.raises(SizeMismatchError, match=r"00002.png"):
+        strict.load_label(1)
+
+
+def test_synthia_16bit_channel0(tmp_path):
+    root = tmp_path / "RAND_CITYSCAPES"
+    write_rgb(root / "RGB" / "0000000.png")
+    lab = np.zeros((H, W, 3), np.uint16)
+    # 3 road, 21 wall, 0 void, 15 traffic light, and 259 = 256 + 3: a reader that kept only
+    # the low byte would call it road, one that kept the high byte would call it sky (1).
+    lab[..., 0] = label_with([3, 21, 0, 15, 259])
+    lab[..., 1] = 1000  # instance ids live in the other channels
+    write_png16(root / "GT" / "LABELS" / "0000000.png", lab)
+    ds = SynthiaDataset(root)
+    _check_contract(ds, 1)
+    assert len(ds.classes) == 16 and ds.eval_classes13 == [0, 1, 2, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+    np.testing.assert_array_equal(ds.load_label(0).ravel()[:5], [0, 3, 255, 6, 255])
+    (tmp_path / "partial" / "RGB").mkdir(parents=True)
+    with pytest.raises(MissingFolderError, match=r"partial.GT.LABELS"):
+        SynthiaDataset(tmp_path / "partial")
+
+
+@pytest.fixture
+def camvid(tmp_path):
+    root = tmp_path / "camvid"
+    names = {"train": ["0001TP_006690", "0006R0_f00930", "0016E5_00390"], "test": ["0001TP_008550", "Seq05VD_f00000"]}
+    for split, stems in names.items():
+        for k, stem in enumerate(stems):
+            write_rgb(root / split / f"{stem}.png", seed=k)
+            write_label(root / f"{split}annot" / f"{stem}.png", label_with([0, 10, 11, 3]))
+    return root
+
+
+def test_camvid_prefixes_and_presets(camvid):
+    ds = CamVidDataset(camvid, "train", prefixes=["0006R0", "0016E5"])
+    _check_contract(ds, 2)
+    np.testing.assert_array_equal(ds.load_label(0).ravel()[:4], [0, 10, 255, 3])
+    assert len(CamVidDataset(camvid, "train")) == 3
+    assert [camvid_preset(camvid, p).image_id(0) for p in ("dusk_pool", "dusk_test")] == [
+        "train_0001TP_006690", "test_0001TP_008550"]
+    with pytest.raises(EmptyDatasetError, match="XYZ"):
+        CamVidDataset(camvid, "train", prefixes=["XYZ"])
+    with pytest.raises(ValueError, match="unknown CamVid preset"):
+        camvid_preset(camvid, "night")
+
+
+def test_camvid_unknown_value(camvid):
+    write_label(camvid / "trainannot" / "0006R0_f00930.png", label_with([0, 12, 40]))
+    ds = CamVidDataset(camvid, "train", prefixes=["0006R0"])
+    with pytest.raises(UnknownLabelValueError, match=r"0006R0_f00930.png.*12, 40"):
+        ds.load_label(0)
