@@ -87,5 +87,9 @@ class PartialLabelDataset:
     def cache_key(self, i: int) -> str:
         return self.base.cache_key(self._index[i])
 
+    def labelled_indices(self) -> list[int]:
+        """Every index: images without a labelled pixel were left out at construction."""
+        return list(range(len(self._index)))
+
     def labelled_pixels(self) -> int:
         return int(sum((lab != IGNORE).sum() for lab in self._labels.values()))

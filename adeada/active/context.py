@@ -1,0 +1,126 @@
+"""What the steps of a run share: its config, folder, datasets, regions and device, built lazily."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from adeada.active.rundir import RunDir
+from adeada.config import RunConfig
+from adeada.configtools import to_dict
+
+
+def config_hash(*parts: Any, length: int = 12) -> str:
+    """A short stable hash of config fragments (dataclasses or plain values)."""
+    blob = json.dumps([to_dict(p) for p in parts], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:length]
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` = CUDA when present, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class RunContext:
+    """Lazily built shared objects of one run (nothing heavy happens until a step asks)."""
+
+    def __init__(self, cfg: RunConfig, run: RunDir, progress: bool = True):
+        self.cfg = cfg
+        self.run = run
+        self.progress = progress
+        self.cache_dir = Path(os.path.expanduser(cfg.cache_dir))
+
+    # ----- data
+    @functools.cached_property
+    def source(self):
+        from adeada.data import build_dataset
+
+        return build_dataset(self.cfg.data.source)
+
+    @functools.cached_property
+    def pool(self):
+        from adeada.data import build_dataset
+
+        return build_dataset(self.cfg.data.target_pool)
+
+    @functools.cached_property
+    def test(self):
+        from adeada.data import build_dataset
+
+        return build_dataset(self.cfg.data.target_test)
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.pool.classes)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    # ----- regions
+    @functools.cached_property
+    def store(self):
+        from adeada.regions import SuperpixelStore
+
+        return SuperpixelStore(self.cache_dir / "superpixels", self.cfg.regions)
+
+    def prepared_store(self, dataset):
+        self.store.prepare(dataset, workers=self.cfg.loop.workers, progress=self.progress)
+        return self.store
+
+    @functools.cached_property
+    def pool_pixels(self) -> int:
+        """All target-pool pixels at label resolution (the denominator of every budget)."""
+        store = self.prepared_store(self.pool)
+        return int(sum(int(store.pixel_counts(self.pool, i).sum()) for i in range(len(self.pool))))
+
+    # ----- model
+    @functools.cached_property
+    def device(self) -> torch.device:
+        return resolve_device(self.cfg.loop.device)
+
+    def new_model(self):
+        from adeada.models import build_model
+
+        # Seeded by the warm-up's seed, not the run's: the warm-up is shared by runs of any seed.
+        torch.manual_seed(self.cfg.warmup.train.seed)
+        model = build_model(self.cfg.model, self.num_classes)
+        return model.to(self.device)
+
+    def load_model(self, checkpoint: Path):
+        model = self.new_model()
+        state = torch.load(checkpoint, map_location=self.device, weights_only=False)
+        model.load_state_dict(state["model"] if "model" in state else state)
+        return model
+
+    # ----- the shared warm-up
+    @property
+    def warmup_key(self) -> str:
+        cfg = self.cfg
+        return config_hash(cfg.data.source, cfg.data.target_pool, cfg.model, cfg.warmup)
+
+    @property
+    def warmup_checkpoint(self) -> Path:
+        """Where this run's warm-up lives: a given file, or a cache entry shared by runs with the same setup."""
+        if self.cfg.loop.warmup_checkpoint:
+            return Path(os.path.expanduser(self.cfg.loop.warmup_checkpoint))
+        return self.cache_dir / "warmups" / self.warmup_key / "model.pth"
+
+    def round_checkpoint(self, k: int) -> Path:
+        """Weights after round ``k`` (round 0 = the warm-up)."""
+        if k == 0:
+            return self.warmup_checkpoint
+        return self.run.round_dir(k) / "model.pth"
+
+    def rng(self, k: int) -> np.random.Generator:
+        """The selection generator of round ``k``: a function of (seed, round) only."""
+        return np.random.default_rng([self.cfg.loop.seed, k])

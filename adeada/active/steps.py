@@ -1,0 +1,313 @@
+"""The steps of a run, each writing its files atomically before the loop records it as done."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from adeada.active.context import RunContext
+from adeada.active.labels import PartialLabelDataset, merged_labels
+from adeada.active.oracle import GroundTruthOracle
+from adeada.active.rundir import RunDir, atomic_write_bytes, read_csv, save_label_png, step, write_csv
+
+log = logging.getLogger(__name__)
+
+SELECTION_COLUMNS = ["row", "image", "image_id", "region", "pixels", "class", "score", "part"]
+
+
+def save_torch(obj: Any, path: Path) -> None:
+    """torch.save through a temporary file and a rename."""
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+# ----------------------------------------------------------------------------------- warm-up
+def warmup(ctx: RunContext) -> dict:
+    """Train (or reuse) the warm-up model shared by every run with the same data, model and warm-up."""
+    from adeada.training import warmup_adaptsegnet
+
+    target = ctx.warmup_checkpoint
+    if target.exists():
+        return {"checkpoint": str(target), "reused": True}
+    if ctx.cfg.loop.warmup_checkpoint:
+        raise FileNotFoundError(f"loop.warmup_checkpoint {target} does not exist")
+    model = ctx.new_model()
+    cfg = dataclasses.replace(ctx.cfg.warmup, train=dataclasses.replace(ctx.cfg.warmup.train, device=ctx.cfg.loop.device))
+    model, discriminator = warmup_adaptsegnet(
+        model, ctx.source, ctx.pool, cfg, ckpt_path=target.with_name("train_state.pth"),
+        progress=ctx.progress, num_classes=ctx.num_classes,
+    )
+    state = {"model": model.state_dict()}
+    if discriminator is not None:
+        state["discriminator"] = discriminator.state_dict()
+    save_torch(state, target)
+    target.with_name("train_state.pth").unlink(missing_ok=True)
+    return {"checkpoint": str(target), "reused": False}
+
+
+# ----------------------------------------------------------------------------------- statistics
+def _strategy_needs(ctx: RunContext) -> dict[str, bool]:
+    """Which extra statistics the configured strategy reads."""
+    name = ctx.cfg.selection.strategy.lower()
+    return {"source": name.startswith(("adeada", "density")), "edge": name == "redal", "domain_score": name == "aada"}
+
+
+def region_stats(ctx: RunContext, k: int) -> dict:
+    """Score every target-pool region (and source regions when the strategy needs them)."""
+    from adeada.selection import compute_region_stats
+
+    needs = _strategy_needs(ctx)
+    model = ctx.load_model(ctx.round_checkpoint(k - 1))
+    discriminator = _load_discriminator(ctx) if needs.get("domain_score") else None
+    from adeada.models import preprocess
+
+    common = dict(
+        normalize=lambda images: preprocess(images, model), device=ctx.device, num_classes=ctx.num_classes,
+        progress=ctx.progress, resize=ctx.cfg.loop.stats_resize,
+    )
+    folder = ctx.run.round_dir(k)
+    target = compute_region_stats(
+        model, ctx.pool, ctx.prepared_store(ctx.pool), discriminator=discriminator,
+        edges=needs.get("edge", False), **common,
+    )
+    target.save(folder / "stats_target.npz")
+    info = {"target_regions": len(target)}
+    if needs.get("source"):
+        source = compute_region_stats(model, ctx.source, ctx.prepared_store(ctx.source), **common)
+        source.save(folder / "stats_source.npz")
+        info["source_regions"] = len(source)
+    return info
+
+
+def _load_discriminator(ctx: RunContext):
+    from adeada.training import OutputSpaceDiscriminator
+
+    state = torch.load(ctx.warmup_checkpoint, map_location=ctx.device, weights_only=False)
+    if "discriminator" not in state:
+        raise ValueError(
+            f"strategy {ctx.cfg.selection.strategy!r} needs the warm-up discriminator, but "
+            f"{ctx.warmup_checkpoint} has none (was the warm-up source-only?)"
+        )
+    disc = OutputSpaceDiscriminator(ctx.num_classes, channels=ctx.cfg.warmup.disc_channels).to(ctx.device)
+    disc.load_state_dict(state["discriminator"])
+    return disc.eval()
+
+
+# ----------------------------------------------------------------------------------- selection
+def labelled_regions(run: RunDir, before_round: int) -> set[tuple[int, int]]:
+    """(image, region) pairs bought in rounds 1..before_round-1: the labelled part of the pool."""
+    taken: set[tuple[int, int]] = set()
+    for j in range(1, before_round):
+        path = run.round_dir(j) / "selection.csv"
+        if path.exists():
+            taken.update((int(r["image"]), int(r["region"])) for r in read_csv(path))
+    return taken
+
+
+def select(ctx: RunContext, k: int) -> dict:
+    """Run the strategy on this round's statistics and write ``selection.csv``."""
+    from adeada.selection import RegionStats, SelectionContext, get_strategy
+
+    folder = ctx.run.round_dir(k)
+    target = RegionStats.load(folder / "stats_target.npz")
+    source_path = folder / "stats_source.npz"
+    source = RegionStats.load(source_path) if source_path.exists() else None
+    taken = labelled_regions(ctx.run, k)
+    labelled = np.fromiter(
+        ((int(i), int(r)) in taken for i, r in zip(target.image, target.region)), dtype=bool, count=len(target)
+    )
+    budget = int(round(ctx.cfg.selection.budget_fraction * ctx.pool_pixels))
+    strategy = get_strategy(ctx.cfg.selection.strategy, ctx.cfg.selection)
+    sel = strategy.select(target, budget, SelectionContext(round=k, rng=ctx.rng(k), labelled=labelled, source=source))
+    rows = []
+    for row, score, part in zip(sel.rows, sel.scores, sel.part):
+        img = int(target.image[row])
+        rows.append({
+            "row": int(row), "image": img, "image_id": ctx.pool.image_id(img), "region": int(target.region[row]),
+            "pixels": int(target.pixels[row]), "class": ctx.classes[int(target.pred[row])],
+            "score": float(score), "part": str(part),
+        })
+    write_csv(folder / "selection.csv", rows, SELECTION_COLUMNS)
+    diagnostics = getattr(sel, "diagnostics", None) or {}
+    (folder / "selection_info.json").write_text(json.dumps(
+        {"budget_pixels": budget, "pixels_taken": int(sel.pixels_taken), "regions": len(rows),
+         "diagnostics": _jsonable(diagnostics)}, indent=1))
+    return {"regions": len(rows), "pixels": int(sel.pixels_taken), "budget": budget}
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (np.floating, float)):
+        return None if not np.isfinite(obj) else float(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def read_selection(run: RunDir, k: int) -> list[dict]:
+    return read_csv(run.round_dir(k) / "selection.csv")
+
+
+# ----------------------------------------------------------------------------------- labelling
+def write_round_labels(ctx: RunContext, k: int, labels: dict[int, np.ndarray], log_rows: list[dict]) -> dict:
+    """Store a round's acquired labels and the oracle's log (the labels first, the log last)."""
+    folder = ctx.run.labels_dir(k)
+    folder.mkdir(parents=True, exist_ok=True)
+    for img, label in labels.items():
+        save_label_png(folder / f"{ctx.pool.image_id(img)}.png", label)
+    write_csv(ctx.run.round_dir(k) / "oracle_log.csv", log_rows,
+              ["image", "image_id", "region", "pixels", "labelled_pixels"])
+    return {"images": len(labels), "labelled_pixels": int(sum((l != 255).sum() for l in labels.values()))}
+
+
+def label_with_ground_truth(ctx: RunContext, k: int) -> dict:
+    """Ask the ground-truth oracle for this round's regions."""
+    rows = read_selection(ctx.run, k)
+    oracle = GroundTruthOracle(ctx.pool, ctx.prepared_store(ctx.pool))
+    revealed = oracle.reveal([int(r["image"]) for r in rows], [int(r["region"]) for r in rows])
+    return write_round_labels(ctx, k, revealed.labels, revealed.log)
+
+
+def annotation_items(ctx: RunContext, k: int) -> list[dict]:
+    """The round's selection as items for an annotation job (image, regions to label)."""
+    from adeada.active.oracle import regions_by_image
+
+    rows = read_selection(ctx.run, k)
+    store = ctx.prepared_store(ctx.pool)
+    items = []
+    for img, regs in regions_by_image([int(r["image"]) for r in rows], [int(r["region"]) for r in rows]).items():
+        items.append({
+            "image_id": ctx.pool.image_id(img), "image": ctx.pool.load_image(img),
+            "segments": store.get(ctx.pool, img), "region_ids": regs,
+        })
+    return items
+
+
+def export_for_annotators(ctx: RunContext, k: int, fmt: str = "folder", out: Path | None = None) -> Path:
+    """Write round ``k``'s selection as an annotation job (default: a folder inside the round)."""
+    from adeada.reports import export_job
+
+    out = out or ctx.run.round_dir(k) / "annotation_job"
+    return export_job(annotation_items(ctx, k), ctx.classes, fmt, out, progress=ctx.progress)
+
+
+# ----------------------------------------------------------------------------------- training
+def target_training_set(ctx: RunContext, k: int) -> PartialLabelDataset:
+    """The target images with labels bought in rounds 1..k (255 elsewhere)."""
+    return PartialLabelDataset(ctx.pool, merged_labels(ctx.run, ctx.pool, k))
+
+
+def finetune(ctx: RunContext, k: int) -> dict:
+    """Fine-tune from the previous round's weights on source + labelled target pixels."""
+    from adeada.training import finetune as train_finetune
+
+    model = ctx.load_model(ctx.round_checkpoint(k - 1))
+    target = target_training_set(ctx, k)
+    folder = ctx.run.round_dir(k)
+    # A seed per (run seed, round): rounds differ, and a redone round repeats itself exactly.
+    cfg = dataclasses.replace(ctx.cfg.finetune, seed=ctx.cfg.finetune.seed + 1000 * ctx.cfg.loop.seed + k,
+                              device=ctx.cfg.loop.device)
+    model = train_finetune(model, ctx.source, target, cfg, ckpt_path=folder / "train_state.pth",
+                           progress=ctx.progress)
+    save_torch({"model": model.state_dict()}, ctx.round_checkpoint(k))
+    (folder / "train_state.pth").unlink(missing_ok=True)
+    return {"target_images": len(target), "target_labelled_pixels": target.labelled_pixels()}
+
+
+# ----------------------------------------------------------------------------------- evaluation
+def labelled_pixels_after(ctx: RunContext, k: int) -> int:
+    return sum(int(r["pixels"]) for j in range(1, k + 1) for r in read_selection(ctx.run, j))
+
+
+def evaluate_round(ctx: RunContext, k: int) -> dict:
+    """Evaluate the weights after round ``k`` on the target test set and refresh metrics.csv."""
+    from adeada.evaluation import evaluate
+
+    model = ctx.load_model(ctx.round_checkpoint(k))
+    ev = ctx.cfg.evaluation
+    result = evaluate(model, ctx.test, ctx.num_classes, device=str(ctx.device), normalize=model.normalize,
+                      batch_size=ev.batch_size, resize=ev.resize, progress=ctx.progress,
+                      eval_classes=ev.eval_classes, bf16=ev.bf16, num_workers=ev.num_workers)
+    pixels = labelled_pixels_after(ctx, k)
+    row = {"round": k, "labelled_pixels": pixels, "labelled_percent": 100.0 * pixels / ctx.pool_pixels}
+    row.update(result.to_row())
+    if ctx.num_classes == 16:  # SYNTHIA -> Cityscapes also reports the 13-class mIoU*
+        from adeada.data import SYNTHIA13_EVAL_CLASSES
+
+        row["miou13"] = result.miou_over(SYNTHIA13_EVAL_CLASSES)
+    folder = ctx.run.round_dir(k)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metrics.json").write_text(json.dumps(_jsonable(row), indent=1))
+    refresh_metrics_csv(ctx.run)
+    if k > 0:
+        draw_round(ctx, k)
+    return {"miou": float(result.miou)}
+
+
+def refresh_metrics_csv(run: RunDir) -> list[dict]:
+    """Rebuild metrics.csv from the per-round metrics.json files (derivable, so never stale)."""
+    rows = []
+    for path in sorted((run.root / "rounds").glob("*/metrics.json")):
+        rows.append(json.loads(path.read_text()))
+    rows.sort(key=lambda r: r["round"])
+    if rows:
+        write_csv(run.metrics_csv, rows)
+    return rows
+
+
+# ----------------------------------------------------------------------------------- pictures
+def draw_round(ctx: RunContext, k: int, max_images: int | None = None) -> list[Path]:
+    """Overlays of round ``k``'s selected regions, coloured by the part that chose them."""
+    from adeada.reports import class_palette, overlay_selection
+
+    max_images = ctx.cfg.loop.overlays_per_round if max_images is None else max_images
+    rows = read_selection(ctx.run, k)
+    per_image: dict[int, dict[int, str]] = {}
+    pixels: dict[int, int] = {}
+    for r in rows:
+        img = int(r["image"])
+        per_image.setdefault(img, {})[int(r["region"])] = r["part"]
+        pixels[img] = pixels.get(img, 0) + int(r["pixels"])
+    chosen = sorted(pixels, key=lambda i: (-pixels[i], i))[:max_images]
+    store = ctx.prepared_store(ctx.pool)
+    labels = merged_labels(ctx.run, ctx.pool, k)
+    paths = []
+    for img in chosen:
+        out = ctx.run.plots / "overlays" / f"round{k:02d}_{ctx.pool.image_id(img)}.png"
+        overlay_selection(ctx.pool.load_image(img), store.get(ctx.pool, img), per_image[img], out,
+                          label=labels.get(img), class_colors=class_palette(ctx.num_classes))
+        paths.append(out)
+    return paths
+
+
+def write_reports(ctx: RunContext) -> list[Path]:
+    """mIoU vs labelled % and per-class IoU plots of the run."""
+    return write_run_plots(ctx.run, ctx.classes, name=ctx.cfg.selection.strategy)
+
+
+def write_run_plots(run: RunDir, classes: list[str], name: str) -> list[Path]:
+    from adeada.reports import plot_miou_vs_labels, plot_per_class_iou
+
+    rows = refresh_metrics_csv(run)
+    if not rows:
+        return []
+    curve = [(float(r["labelled_percent"]), 100.0 * float(r["miou"]), 0.0) for r in rows]
+    out = [
+        plot_miou_vs_labels({name: curve}, run.plots / "miou_vs_labels.png", title=f"{name}: mIoU vs labelled target pixels"),
+        plot_per_class_iou(rows, classes, run.plots / "per_class.png"),
+    ]
+    return out

@@ -1,0 +1,161 @@
+"""The ``adeada`` command: run, compare, export, import, report.
+
+Thin on purpose: parse, call the library, print. Every expected failure (a missing file, a wrong
+round, an unknown config key, labels of the wrong size) ends as ONE line on stderr and exit
+status 2, and leaves the run folder as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+# folder: plain PNGs; cvat_mask: CVAT "Segmentation mask 1.1" zip; cityscapes: CVAT "Cityscapes 1.0" zip.
+FORMATS = ("folder", "cvat_mask", "cityscapes")
+
+
+def _add_config_args(p: argparse.ArgumentParser, default: str | None) -> None:
+    p.add_argument("--config", default=default, metavar="FILE",
+                   help="YAML config, or a built-in name: demo, camvid_day_dusk, gta5_cityscapes, "
+                        f"synthia_cityscapes (default: {default})")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one config field, e.g. --set selection.alpha=0.5 (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="adeada", description="Active domain adaptation for semantic segmentation.")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run the active loop (no arguments: the built-in demo on the CPU)")
+    _add_config_args(p, "demo")
+    p.add_argument("--out", metavar="DIR", help="run folder (default: runs/<name>, numbered if taken)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from where it stopped")
+
+    p = sub.add_parser("compare", help="several strategies x seeds on one config, sharing the warm-up")
+    _add_config_args(p, "demo")
+    p.add_argument("--strategies", default="rand,ent,adeada",
+                   help="comma-separated strategy names (rand, ent, conf, mar, badge, redal, aada, clue, density, "
+                        "adeada, and the Table 2 ablation rows adeada_a .. adeada_e)")
+    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--resume", action="store_true", help="skip finished cells, resume unfinished ones")
+
+    p = sub.add_parser("export", help="write a round's selection as an annotation job")
+    p.add_argument("--run", required=True, metavar="DIR")
+    p.add_argument("--round", required=True, type=int, metavar="K")
+    p.add_argument("--format", default="folder", choices=FORMATS)
+    p.add_argument("--out", required=True, metavar="PATH")
+
+    p = sub.add_parser("import", help="read a round's labels back from annotators")
+    p.add_argument("--run", required=True, metavar="DIR")
+    p.add_argument("--round", required=True, type=int, metavar="K")
+    p.add_argument("--labels", required=True, metavar="PATH")
+    p.add_argument("--format", default=None, choices=FORMATS, help="default: detected from PATH")
+
+    p = sub.add_parser("report", help="plots and tables for an existing run (or comparison) folder")
+    p.add_argument("--run", required=True, metavar="DIR")
+    return parser
+
+
+def _split(text: str, kind=str) -> list:
+    return [kind(t.strip()) for t in text.split(",") if t.strip()]
+
+
+def _default_out(name: str) -> Path:
+    base = Path("runs") / name
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = Path(f"{base}-{n}")
+    return candidate
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from adeada.active.loop import AwaitingAnnotations, run_loop
+    from adeada.config import load_run_config
+
+    if args.resume:
+        if not args.out:
+            raise ValueError("--resume needs --out DIR, the run folder to continue")
+        if args.overrides:
+            raise ValueError("--resume continues a run with its own config.yaml; --set is not allowed")
+        cfg = None
+    else:
+        cfg = load_run_config(args.config, args.overrides)
+    out = Path(args.out) if args.out else _default_out(cfg.name)
+    try:
+        run = run_loop(cfg, out, resume=args.resume, progress=not args.quiet)
+    except AwaitingAnnotations as wait:
+        print(f"adeada: {wait}", file=sys.stderr)
+        return 3
+    print(f"adeada: done; metrics in {run.metrics_csv}, plots in {run.plots}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from adeada.active.compare import run_compare
+    from adeada.config import load_run_config
+    from adeada.reports import format_markdown_table
+
+    cfg = load_run_config(args.config, args.overrides)
+    summary = run_compare(cfg, args.out, _split(args.strategies), _split(args.seeds, int),
+                          resume=args.resume, progress=not args.quiet)
+    print(format_markdown_table(summary))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from adeada.active.human import export_round
+
+    path = export_round(args.run, args.round, args.format, args.out)
+    print(f"adeada: wrote round {args.round}'s annotation job to {path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from adeada.active.human import import_round
+
+    info = import_round(args.run, args.round, args.labels, args.format)
+    for warning in info.get("warnings", []):
+        print(f"adeada: warning: {warning}", file=sys.stderr)
+    print(f"adeada: imported {info['images']} label images ({info['labelled_pixels']} labelled pixels) "
+          f"into round {args.round}; continue with `adeada run --resume --out {args.run}`")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from adeada.active.report import report
+
+    for path in report(args.run):
+        print(path)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "export": cmd_export, "import": cmd_import, "report": cmd_report}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``adeada`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="adeada: %(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("adeada: interrupted; continue with --resume", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError) as err:
+        if os.environ.get("ADEADA_DEBUG"):
+            raise
+        text = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+        message = text.splitlines()[0] if text else type(err).__name__
+        print(f"adeada: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

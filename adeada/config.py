@@ -1,0 +1,131 @@
+"""The whole run's config: each package's own dataclass, composed; YAML in and out; overrides.
+
+A config file only needs the fields it changes: it is merged over the defaults below, then
+``--set section.key=value`` overrides are applied, then everything is checked against the
+dataclasses (an unknown key or a wrong type is an error naming the key).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal, Optional
+
+from adeada.configtools import ConfigError, apply_overrides, from_dict, merge, read_yaml, to_dict, write_yaml
+from adeada.data.config import DatasetConfig
+from adeada.evaluation.config import EvalConfig
+from adeada.models.config import ModelConfig
+from adeada.regions.config import RegionsConfig
+from adeada.selection.config import SelectionConfig
+from adeada.training.config import TrainConfig, WarmupConfig
+
+__all__ = ["RunConfig", "DataConfig", "LoopConfig", "load_run_config", "dump_config", "builtin_config", "ConfigError"]
+
+
+@dataclass
+class DataConfig:
+    """The three datasets of a run: labelled source, unlabelled target pool, labelled target test."""
+
+    source: DatasetConfig = field(default_factory=DatasetConfig)
+    target_pool: DatasetConfig = field(default_factory=DatasetConfig)
+    target_test: DatasetConfig = field(default_factory=DatasetConfig)
+
+
+@dataclass
+class LoopConfig:
+    """The active loop.
+
+    Attributes:
+        rounds: K, the number of selection rounds (paper: 5).
+        seed: the run's seed; round k's selection uses a generator seeded by (seed, k).
+        oracle: "ground_truth" reveals labels from the target pool dataset; "human" stops after
+            each selection and waits for ``adeada import``.
+        warmup_checkpoint: a warm-up model file to start from (else the shared warm-up cache).
+        device: "auto" (CUDA when present), "cpu", "cuda", "cuda:1", ...
+        workers: processes for superpixels (and other per-image CPU work).
+        stats_resize: [H, W] network input size for the statistics pass (None = native size).
+        overlays_per_round: how many target images get a selection overlay per round.
+        tensorboard: also log metrics to TensorBoard (needs the tensorboard package).
+    """
+
+    rounds: int = 5
+    seed: int = 0
+    oracle: Literal["ground_truth", "human"] = "ground_truth"
+    warmup_checkpoint: Optional[str] = None
+    device: str = "auto"
+    workers: int = 2
+    stats_resize: Optional[list[int]] = None
+    overlays_per_round: int = 4
+    tensorboard: bool = False
+
+
+@dataclass
+class RunConfig:
+    """Everything one run needs; written as ``config.yaml`` into its run folder."""
+
+    name: str = "run"
+    cache_dir: str = "~/.cache/adeada"
+    data: DataConfig = field(default_factory=DataConfig)
+    regions: RegionsConfig = field(default_factory=RegionsConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    warmup: WarmupConfig = field(default_factory=WarmupConfig)
+    finetune: TrainConfig = field(default_factory=TrainConfig)
+    selection: SelectionConfig = field(default_factory=SelectionConfig)
+    evaluation: EvalConfig = field(default_factory=EvalConfig)
+    loop: LoopConfig = field(default_factory=LoopConfig)
+
+
+BUILTIN = ("demo", "camvid_day_dusk", "gta5_cityscapes", "synthia_cityscapes")
+
+
+def builtin_config(name: str) -> Path:
+    """Path of a config shipped with adeada (``demo``, ``camvid_day_dusk``, ...)."""
+    path = Path(str(resources.files("adeada.configs") / f"{name}.yaml"))
+    if not path.is_file():
+        raise ConfigError(f"no built-in config {name!r}; built-in configs: {', '.join(BUILTIN)}")
+    return path
+
+
+def resolve_config_path(spec: str | os.PathLike) -> Path:
+    """A file path, or the name of a built-in config."""
+    path = Path(spec)
+    if path.is_file() or path.suffix in (".yaml", ".yml") or os.sep in str(spec):
+        return path
+    return builtin_config(str(spec))
+
+
+def load_run_config(path: str | os.PathLike | None = None, overrides: list[str] | None = None) -> RunConfig:
+    """Defaults, merged with the YAML file at ``path`` (or a built-in name), then ``overrides``.
+
+    Raises:
+        ConfigError: a missing or malformed file, an unknown key, or a value of the wrong type.
+    """
+    data = to_dict(RunConfig())
+    if path is not None:
+        cfg_path = resolve_config_path(path)
+        try:
+            data = merge(data, read_yaml(cfg_path))
+        except ConfigError:
+            raise
+        data = _check(data, f"config file {cfg_path}")
+    data = apply_overrides(data, list(overrides or []))
+    return _from(data, "--set override" if overrides else "config")
+
+
+def _check(data: dict, where: str) -> dict:
+    _from(data, where)
+    return data
+
+
+def _from(data: dict, where: str) -> RunConfig:
+    try:
+        return from_dict(RunConfig, data)
+    except ConfigError as err:
+        raise ConfigError(f"{where}: {err}") from None
+
+
+def dump_config(cfg: RunConfig, path: str | os.PathLike) -> None:
+    """Write the resolved config as YAML (atomically)."""
+    write_yaml(to_dict(cfg), path)

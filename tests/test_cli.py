@@ -1,0 +1,144 @@
+"""Each subcommand end to end on tiny data, and one-line errors that leave the run folder intact."""
+
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from adeada.active.rundir import read_csv
+from adeada.cli import main
+from tests.tiny_run import TINY
+
+pytestmark = pytest.mark.slow
+
+
+def folder_digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def human_run(tmp_path_factory):
+    """A run with the human oracle, stopped after round 1's selection."""
+    root = tmp_path_factory.mktemp("cli")
+    cfg = root / "tiny.yaml"
+    data = dict(TINY, cache_dir=str(root / "cache"))
+    data["loop"] = dict(TINY["loop"], oracle="human")
+    cfg.write_text(yaml.safe_dump(data))
+    out = root / "run"
+    assert main(["--quiet", "run", "--config", str(cfg), "--out", str(out)]) == 3
+    return cfg, out
+
+
+def truth_for(out: Path, k: int):
+    from adeada.active.human import open_run
+    from adeada.active.steps import annotation_items
+
+    ctx = open_run(out)
+    return ctx, annotation_items(ctx, k)
+
+
+def test_run_stops_for_annotators_and_export_writes_each_format(human_run, tmp_path):
+    _, out = human_run
+    assert (out / "rounds" / "01" / "annotation_job" / "manifest.json").exists()
+    for fmt in ("folder", "cvat_mask", "cityscapes"):
+        target = tmp_path / f"job_{fmt}" if fmt == "folder" else tmp_path / f"job_{fmt}.zip"
+        assert main(["--quiet", "export", "--run", str(out), "--round", "1", "--format", fmt, "--out", str(target)]) == 0
+        assert target.exists()
+
+
+def test_import_then_resume_fine_tunes_on_exactly_the_annotated_regions(human_run, tmp_path, capsys):
+    cfg, out = human_run
+    job = tmp_path / "job"
+    assert main(["--quiet", "export", "--run", str(out), "--round", "1", "--format", "folder", "--out", str(job)]) == 0
+    ctx, items = truth_for(out, 1)
+    (job / "labels").mkdir(exist_ok=True)
+    index_of = {ctx.pool.image_id(i): i for i in range(len(ctx.pool))}
+    for it in items:
+        truth = ctx.pool.load_label(index_of[it["image_id"]])
+        Image.fromarray(truth).save(job / "labels" / f"{it['image_id']}.png")  # annotators label everything
+    before = folder_digest(out)
+    assert main(["--quiet", "import", "--run", str(out), "--round", "1", "--labels", str(job)]) == 0
+    assert folder_digest(out) != before
+    for it in items:
+        stored = np.asarray(Image.open(out / "rounds" / "01" / "labels" / f"{it['image_id']}.png"))
+        truth = ctx.pool.load_label(index_of[it["image_id"]])
+        inside = np.isin(it["segments"], it["region_ids"])
+        assert np.array_equal(stored[inside], truth[inside]) and (stored[~inside] == 255).all()
+    # a second import of the same round is refused, the folder unchanged
+    digest = folder_digest(out)
+    assert main(["--quiet", "import", "--run", str(out), "--round", "1", "--labels", str(job)]) == 2
+    assert "already has its labels" in capsys.readouterr().err
+    assert folder_digest(out) == digest
+    # resume trains round 1, evaluates it, selects round 2 and waits again
+    assert main(["--quiet", "run", "--resume", "--out", str(out)]) == 3
+    assert (out / "rounds" / "01" / "metrics.json").exists()
+    assert (out / "rounds" / "02" / "selection.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "--config", "nope.yaml", "--out", "{tmp}/x"], "config file nope.yaml does not exist"),
+        (["run", "--set", "selection.alhpa=1", "--out", "{tmp}/x"], "unknown config key selection.alhpa"),
+        (["run", "--set", "loop.rounds=many", "--out", "{tmp}/x"], "loop.rounds: expected an integer"),
+        (["run", "--resume", "--out", "{tmp}/missing"], "does not exist"),
+        (["run", "--set", "selection.strategy=nope", "--out", "{tmp}/x"], "unknown selection strategy 'nope'"),
+        (["compare", "--strategies", "rand,nope", "--out", "{tmp}/c"], "unknown selection strategy 'nope'"),
+        (["export", "--run", "{run}", "--round", "7", "--format", "folder", "--out", "{tmp}/j"], "round 7 has no selection"),
+        (["import", "--run", "{run}", "--round", "1", "--labels", "{tmp}/none"], "labels"),
+        (["report", "--run", "{tmp}/nothing"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_leaves_the_run_intact(human_run, tmp_path, capsys, argv, message):
+    _, out = human_run
+    digest = folder_digest(out)
+    argv = [a.format(tmp=tmp_path, run=out) for a in argv]
+    assert main(["--quiet", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("adeada: error:") and message in err[0], err
+    assert folder_digest(out) == digest
+
+
+def test_import_of_wrong_size_and_unknown_class_is_refused(human_run, tmp_path, capsys):
+    _, out = human_run
+    ctx, items = truth_for(out, 2) if (out / "rounds" / "02" / "selection.csv").exists() else truth_for(out, 1)
+    k = 2 if (out / "rounds" / "02" / "selection.csv").exists() else 1
+    if ctx.run.is_done(f"r{k:02d}.label"):
+        pytest.skip("the round is already labelled")
+    for bad, message in (("size", "size"), ("class", "200")):
+        job = tmp_path / f"job_{bad}"
+        assert main(["--quiet", "export", "--run", str(out), "--round", str(k), "--format", "folder", "--out", str(job)]) == 0
+        (job / "labels").mkdir(exist_ok=True)
+        for it in items:
+            h, w = it["segments"].shape
+            lab = np.zeros((h + 1, w), np.uint8) if bad == "size" else np.full((h, w), 200, np.uint8)
+            Image.fromarray(lab).save(job / "labels" / f"{it['image_id']}.png")
+        digest = folder_digest(out)
+        assert main(["--quiet", "import", "--run", str(out), "--round", str(k), "--labels", str(job)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1
+        assert folder_digest(out) == digest
+
+
+def test_compare_and_report(tmp_path, tiny_config):
+    out = tmp_path / "cmp"
+    assert main(["--quiet", "compare", "--config", str(tiny_config), "--set", "loop.rounds=1",
+                 "--strategies", "rand,ent", "--seeds", "0,1", "--out", str(out)]) == 0
+    summary = read_csv(out / "summary.csv")
+    assert {r["strategy"] for r in summary} == {"rand", "ent"}
+    assert all(int(r["n"]) == 2 for r in summary)
+    assert (out / "miou_vs_labels.png").stat().st_size > 1000
+    # all four cells share one warm-up
+    assert len(list((tmp_path / "cache" / "warmups").glob("*/model.pth"))) == 1
+    assert main(["--quiet", "report", "--run", str(out)]) == 0
+    assert main(["--quiet", "report", "--run", str(out / "rand" / "seed0")]) == 0
+    assert (out / "rand" / "seed0" / "plots" / "per_class.png").exists()
