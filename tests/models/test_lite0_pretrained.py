@@ -56,6 +56,7 @@ def test_checkpoint_keys_all_map_and_load_strictly():
     assert sum(p.numel() for p in net.parameters()) == 4_652_008
 
 
+@pytest.mark.slow  # two Lite0 forwards on 6 images of 224x298
 def test_pretrained_recognises_street_scenes_and_random_does_not():
     images = camvid_images(6)
 

@@ -9,7 +9,10 @@ from torch import nn
 from adeada.models import FEATURE_DIM, ModelConfig, SegModel, build_model
 from tests.models.conftest import INPUT_SIZE
 
-ARCHS = ["tiny", "lite0_deeplabv3plus", "deeplabv2_r101", "deeplabv3plus_r101"]
+# ResNet-101s take 1-3 s a test on 2 idle cores (building them converts 44M weights)
+ARCHS = ["tiny", "lite0_deeplabv3plus",
+         pytest.param("deeplabv2_r101", marks=pytest.mark.slow),
+         pytest.param("deeplabv3plus_r101", marks=pytest.mark.slow)]
 STRIDE = {"tiny": 4, "lite0_deeplabv3plus": 4, "deeplabv2_r101": 8, "deeplabv3plus_r101": 4}
 C = 7
 
