@@ -83,6 +83,7 @@ def main() -> None:
     ap.add_argument("--max-source", type=int, default=20000, help="source regions per class, fast setting")
     ap.add_argument("--skip-default", action="store_true")
     ap.add_argument("--skip-others", action="store_true")
+    ap.add_argument("--skip-fast-density", action="store_true", help="time only the other strategies at --fast-scale")
     args = ap.parse_args()
     fast = DensityConfig(estimator="pca_gmm", pca_dim=args.pca_dim, max_source_regions=args.max_source,
                          n_jobs=args.n_jobs)
@@ -111,16 +112,17 @@ def main() -> None:
     if args.fast_scale > 0:
         tgt, src = data(args.fast_scale)
         budget = int(0.01 * tgt.pixels.sum())
+    if args.fast_scale > 0 and not args.skip_fast_density:
         sel, t = density_select(tgt, src, fast, budget)
         print(f"[scale {args.fast_scale}] density step, fast estimator: {t:.1f} s "
               f"({len(sel)} regions, {sel.pixels_taken / tgt.pixels.sum():.4%} of pool pixels)", flush=True)
-        if not args.skip_others:
-            cfg = SelectionConfig()
-            for name in ["rand", "ent", "conf", "mar", "badge", "redal", "aada", "clue"]:
-                t0 = time.perf_counter()
-                s = get_strategy(name, cfg).select(tgt, budget, SelectionContext(rng=np.random.default_rng(0)))
-                print(f"[scale {args.fast_scale}] {name:6s} {time.perf_counter() - t0:7.2f} s  ({len(s)} regions)",
-                      flush=True)
+    if args.fast_scale > 0 and not args.skip_others:
+        cfg = SelectionConfig()
+        for name in ["rand", "ent", "conf", "mar", "badge", "redal", "aada", "clue"]:
+            t0 = time.perf_counter()
+            s = get_strategy(name, cfg).select(tgt, budget, SelectionContext(rng=np.random.default_rng(0)))
+            print(f"[scale {args.fast_scale}] {name:6s} {time.perf_counter() - t0:7.2f} s  ({len(s)} regions)",
+                  flush=True)
     me, kids = peak_rss_gib()
     print(f"peak RSS: this process {me:.2f} GiB, largest child {kids:.2f} GiB")
 

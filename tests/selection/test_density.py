@@ -39,6 +39,7 @@ def test_target_only_cluster_ranked_first_shared_last():
     assert set(sel.rows.tolist()) == set(range(150, 180)) and set(sel.part) == {"density"}
 
 
+@pytest.mark.slow
 def test_default_estimator_equals_direct_sklearn_with_authors_settings():
     rng = np.random.default_rng(1)
     C, D = 3, 6
