@@ -68,10 +68,8 @@ def region_stats(ctx: RunContext, k: int) -> dict:
     needs = _strategy_needs(ctx)
     model = ctx.load_model(ctx.round_checkpoint(k - 1))
     discriminator = _load_discriminator(ctx) if needs.get("domain_score") else None
-    from adeada.models import preprocess
-
     common = dict(
-        normalize=lambda images: preprocess(images, model), device=ctx.device, num_classes=ctx.num_classes,
+        device=ctx.device, num_classes=ctx.num_classes,
         progress=ctx.progress, resize=ctx.cfg.loop.stats_resize,
     )
     folder = ctx.run.round_dir(k)

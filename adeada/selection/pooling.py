@@ -12,8 +12,16 @@ from tqdm import tqdm
 from .stats import RegionStats
 
 
-def _default_normalize(images: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(255.0)
+def _model_input(model: torch.nn.Module) -> Callable[[np.ndarray], torch.Tensor]:
+    """The model's own input convention: ``model.normalize`` on 0..255 values (every SegModel
+    has one, the same that training and evaluation use), else plain scaling to [0, 1]."""
+    norm = getattr(getattr(model, "module", model), "normalize", None)
+
+    def convert(images: np.ndarray) -> torch.Tensor:
+        x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float()
+        return norm(x) if callable(norm) else x.div_(255.0)
+
+    return convert
 
 
 def _nearest_ids(sp: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -125,7 +133,8 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
         dataset: the dataset contract (``load_image``, ``__len__``).
         store: superpixels: ``get(dataset, i)`` (H, W) ids at label resolution, ``pixel_counts``.
         normalize: uint8 (N, H, W, 3) array -> float tensor (N, 3, H, W) as the model expects
-            (default: scale to [0, 1]).
+            (default: the model's ``normalize`` on 0..255 values, or scaling to [0, 1] when the
+            model has none).
         device: where the input tensors go (the model must already be there).
         num_classes: checked against the model's output when given.
         discriminator: AdaptSegNet output-space discriminator (softmax map -> logits); its
@@ -142,7 +151,7 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
         ValueError: a superpixel map does not match the store's pixel counts, or the model's
             class count differs from ``num_classes``.
     """
-    normalize = normalize or _default_normalize
+    normalize = normalize or _model_input(model)
     rank, world = _dist_info()
     was_training = model.training
     model.eval()
