@@ -22,6 +22,8 @@ class RegionsConfig:
         sigma: Gaussian smoothing before SLIC (0 = none).
         max_num_iter: SLIC's k-means iterations.
         enforce_connectivity: merge disconnected bits so every region is one connected piece.
+        count_retries: when SLIC returns fewer than 90% of the regions wanted, ask again with
+            proportionally more seeds, at most this many times (0 = take what SLIC returns).
         workers: processes used by ``SuperpixelStore.prepare`` when none is given.
         timeout_s: the longest one image may take in a worker before prepare gives up.
     """
@@ -35,5 +37,6 @@ class RegionsConfig:
     sigma: float = 0.0
     max_num_iter: int = 10
     enforce_connectivity: bool = True
+    count_retries: int = 3
     workers: int = 2
     timeout_s: float = 600.0

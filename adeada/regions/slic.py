@@ -57,9 +57,23 @@ def compute_superpixels(
     h, w = int(label_size[0]), int(label_size[1])
     if image.shape[:2] != (h, w):
         image = np.asarray(Image.fromarray(image).resize((w, h), Image.BILINEAR))
-    segments = slic(
+    wanted = n_segments_for(h, w, cfg)
+    asked = wanted
+    for _ in range(1 + max(0, int(cfg.count_retries))):
+        segments, counts = relabel_consecutive(_slic(image, asked, cfg))
+        # scikit-image places its seeds on a grid and then merges small pieces, so it returns
+        # fewer regions than asked (25 of 40 on a 2048x1024 image): ask again with more seeds,
+        # since the region count sets the labelling unit the whole method is tuned for.
+        if len(counts) >= 0.9 * wanted:
+            break
+        asked = int(np.ceil(asked * wanted / max(len(counts), 1)))
+    return segments, counts
+
+
+def _slic(image: np.ndarray, n_segments: int, cfg: RegionsConfig) -> np.ndarray:
+    return slic(
         image,
-        n_segments=n_segments_for(h, w, cfg),
+        n_segments=n_segments,
         compactness=cfg.compactness,
         sigma=cfg.sigma,
         max_num_iter=cfg.max_num_iter,
@@ -67,4 +81,3 @@ def compute_superpixels(
         start_label=0,
         channel_axis=-1,
     )
-    return relabel_consecutive(segments)
