@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
-
 from adeada.active.context import RunContext
 from adeada.active.rundir import RunDir, RunFolderError, step
 from adeada.active.steps import annotation_items, export_for_annotators, write_round_labels

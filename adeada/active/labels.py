@@ -7,7 +7,6 @@ training view merges rounds 1..k into one label map per image.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np

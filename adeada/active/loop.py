@@ -13,9 +13,6 @@ import os
 import signal
 import time
 from pathlib import Path
-from typing import Any, Optional
-
-import numpy as np
 
 from adeada.active import steps
 from adeada.active.context import RunContext

@@ -15,35 +15,17 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from adeada.configtools import atomic_write_text
+from adeada.atomic import atomic_write_bytes, atomic_write_text
 
 
 class RunFolderError(ValueError):
     """A run folder that is missing, foreign, or asked for something it does not hold."""
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write bytes through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def save_label_png(path: str | os.PathLike, label: np.ndarray) -> None:
@@ -59,22 +41,8 @@ def load_label_png(path: str | os.PathLike) -> np.ndarray:
         return np.asarray(img, dtype=np.uint8).copy()
 
 
-def write_csv(path: str | os.PathLike, rows: list[dict], fieldnames: Iterable[str] | None = None) -> None:
-    """Write rows as CSV, atomically; columns are the union of the rows' keys in first-seen order."""
-    if fieldnames is None:
-        names: list[str] = []
-        for row in rows:
-            names.extend(k for k in row if k not in names)
-        fieldnames = names
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(fieldnames), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(path, buf.getvalue())
-
-
 def read_csv(path: str | os.PathLike) -> list[dict]:
-    """Read a CSV written by :func:`write_csv` (values stay strings)."""
+    """Read a CSV (values stay strings)."""
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))
 

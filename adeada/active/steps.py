@@ -6,7 +6,6 @@ import dataclasses
 import io
 import json
 import logging
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,8 @@ import torch
 from adeada.active.context import RunContext
 from adeada.active.labels import PartialLabelDataset, merged_labels
 from adeada.active.oracle import GroundTruthOracle
-from adeada.active.rundir import RunDir, atomic_write_bytes, read_csv, save_label_png, step, write_csv
+from adeada.active.rundir import RunDir, atomic_write_bytes, read_csv, save_label_png
+from adeada.reports.tables import write_csv
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def select(ctx: RunContext, k: int) -> dict:
             "pixels": int(target.pixels[row]), "class": ctx.classes[int(target.pred[row])],
             "score": float(score), "part": str(part),
         })
-    write_csv(folder / "selection.csv", rows, SELECTION_COLUMNS)
+    write_csv(rows, folder / "selection.csv", SELECTION_COLUMNS)
     diagnostics = getattr(sel, "diagnostics", None) or {}
     (folder / "selection_info.json").write_text(json.dumps(
         {"budget_pixels": budget, "pixels_taken": int(sel.pixels_taken), "regions": len(rows),
@@ -167,7 +167,7 @@ def write_round_labels(ctx: RunContext, k: int, labels: dict[int, np.ndarray], l
     folder.mkdir(parents=True, exist_ok=True)
     for img, label in labels.items():
         save_label_png(folder / f"{ctx.pool.image_id(img)}.png", label)
-    write_csv(ctx.run.round_dir(k) / "oracle_log.csv", log_rows,
+    write_csv(log_rows, ctx.run.round_dir(k) / "oracle_log.csv",
               ["image", "image_id", "region", "pixels", "labelled_pixels"])
     return {"images": len(labels), "labelled_pixels": int(sum((l != 255).sum() for l in labels.values()))}
 
@@ -263,7 +263,7 @@ def refresh_metrics_csv(run: RunDir) -> list[dict]:
         rows.append(json.loads(path.read_text()))
     rows.sort(key=lambda r: r["round"])
     if rows:
-        write_csv(run.metrics_csv, rows)
+        write_csv(rows, run.metrics_csv)
     return rows
 
 

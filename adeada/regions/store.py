@@ -13,8 +13,6 @@ import dataclasses
 import hashlib
 import json
 import multiprocessing as mp
-import os
-import tempfile
 import zipfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from adeada.atomic import atomic_open, atomic_write_bytes
 from adeada.regions import slic as slic_module
 from adeada.regions.config import RegionsConfig
 
@@ -80,7 +79,7 @@ class SuperpixelStore:
         info = self.folder / "params.json"
         if not info.exists():
             self.folder.mkdir(parents=True, exist_ok=True)
-            _atomic_write_bytes(info, json.dumps(dataclasses.asdict(self.cfg), indent=2).encode())
+            atomic_write_bytes(info, json.dumps(dataclasses.asdict(self.cfg), indent=2).encode())
 
     def compute(self, dataset: Any, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Compute regions of image ``i`` and write them to the cache; returns (segments, counts)."""
@@ -91,14 +90,8 @@ class SuperpixelStore:
         path = self.path(dataset, i)
         path.parent.mkdir(parents=True, exist_ok=True)
         stored = segments.astype(np.uint16) if counts.size <= 65536 else segments
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, segments=stored, counts=counts, key=np.array(self.key(dataset, i)))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_open(path, "wb") as f:
+            np.savez(f, segments=stored, counts=counts, key=np.array(self.key(dataset, i)))
         return segments, counts
 
     def is_cached(self, dataset: Any, i: int) -> bool:
@@ -175,17 +168,6 @@ class SuperpixelStore:
             return len(missing)
         finally:
             bar.close()
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 _WORKER: dict[str, Any] = {}

@@ -9,44 +9,22 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Union
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from adeada.atomic import atomic_path, atomic_write_bytes, atomic_write_text  # noqa: F401 (re-exported)
+
 PathLike = Union[str, os.PathLike]
 
 
 def _atomic(path: PathLike, write: Callable[[Path], None], suffix: str) -> Path:
     """Runs ``write(tmp)`` on a temporary path beside ``path``, then renames it to ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(path) as tmp:
         write(tmp)
-        # mkstemp creates 0600 files; give the result the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
-    """Writes ``data`` to ``path`` atomically."""
-    return _atomic(path, lambda tmp: tmp.write_bytes(data), ".tmp")
-
-
-def atomic_write_text(path: PathLike, text: str) -> Path:
-    """Writes UTF-8 ``text`` to ``path`` atomically."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    return Path(path)
 
 
 def png_bytes(array: np.ndarray) -> bytes:

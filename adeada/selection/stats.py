@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from adeada.atomic import atomic_open
 
 _COLUMNS = ("image", "region", "pixels", "feature", "prob", "pred", "entropy", "confidence", "margin")
 _EXTRA_PREFIX = "extra__"
@@ -98,15 +99,8 @@ class RegionStats:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {c: getattr(self, c) for c in _COLUMNS}
         arrays.update({_EXTRA_PREFIX + k: v for k, v in self.extras.items()})
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_open(path, "wb") as f:
+            np.savez(f, **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "RegionStats":

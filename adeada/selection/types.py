@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
+
+from adeada.atomic import atomic_open
 
 from .stats import RegionStats
 
@@ -70,17 +71,10 @@ class Selection:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fields = ["rank", "row", "image", "region", "pixels", "pred", "score", "part"]
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=fields)
-                w.writeheader()
-                w.writerows(self.to_records(target))
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=fields)
+            w.writeheader()
+            w.writerows(self.to_records(target))
 
 
 def make_selection(rows_by_part: list[tuple[str, np.ndarray, np.ndarray]], pixels: np.ndarray,

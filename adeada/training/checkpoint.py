@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import random
-import tempfile
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
 import torch
+
+from adeada.atomic import atomic_open
 
 # Settings that change the trajectory: a checkpoint saved under other values cannot be resumed.
 TRAJECTORY_KEYS = ("iterations", "batch_size", "target_batch_size", "resize", "crop_size", "hflip", "lr",
@@ -42,19 +43,8 @@ def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> None:
 
     A crash during the write leaves the previous checkpoint intact.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb") as f:
+        torch.save(payload, f)
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
