@@ -287,7 +287,7 @@ def draw_round(ctx: RunContext, k: int, max_images: int | None = None) -> list[P
     for img in chosen:
         out = ctx.run.plots / "overlays" / f"round{k:02d}_{ctx.pool.image_id(img)}.png"
         overlay_selection(ctx.pool.load_image(img), store.get(ctx.pool, img), per_image[img], out,
-                          label=labels.get(img), class_colors=class_palette(ctx.num_classes))
+                          label=labels.get(img), class_colors=class_palette(ctx.num_classes), min_width=384)
         paths.append(out)
     return paths
 

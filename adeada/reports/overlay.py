@@ -48,6 +48,10 @@ def _legend(width: int, entries: Sequence[tuple[str, tuple[int, int, int]]]) -> 
     return np.asarray(strip)
 
 
+def _enlarge(a: np.ndarray, factor: int) -> np.ndarray:
+    return a.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
 def overlay_selection(
     image: np.ndarray,
     segments: np.ndarray,
@@ -57,6 +61,7 @@ def overlay_selection(
     class_colors: Optional[Sequence[tuple[int, int, int]]] = None,
     alpha: float = 0.5,
     ignore_index: int = 255,
+    min_width: int = 0,
 ) -> Path:
     """Writes a PNG of the image with region boundaries and the selected regions tinted by part.
 
@@ -74,6 +79,8 @@ def overlay_selection(
         class_colors: colours for the label panel (default :func:`class_palette` of max id + 1).
         alpha: opacity of the part colour over a selected region, in [0, 1].
         ignore_index: label value drawn black.
+        min_width: enlarge small images by a whole factor (nearest) until they are at least this
+            wide, so that regions of a 128-pixel demo image stay visible in a report.
 
     Returns:
         The path written.
@@ -84,6 +91,10 @@ def overlay_selection(
     """
     image = _check_inputs(image, segments, out_path)
     segments = np.asarray(segments)
+    factor = -(-int(min_width) // image.shape[1]) if min_width > image.shape[1] else 1
+    if factor > 1:
+        image, segments = _enlarge(image, factor), _enlarge(segments, factor)
+        label = None if label is None else _enlarge(np.asarray(label), factor)
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"overlay_selection({out_path}): alpha must be in [0, 1], got {alpha}")
     present = set(np.unique(segments).tolist())

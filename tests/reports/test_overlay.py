@@ -76,3 +76,18 @@ def test_class_palette_known_and_generated():
         assert palette == class_palette(n)  # deterministic
     with pytest.raises(ValueError, match="positive integer"):
         class_palette(0)
+
+
+def test_small_images_are_enlarged_by_a_whole_factor(tmp_path):
+    from PIL import Image as _Image
+
+    from adeada.reports import overlay_selection as _overlay
+
+    image = np.full((8, 10, 3), 100, np.uint8)
+    segments = np.zeros((8, 10), np.int32)
+    segments[:, 5:] = 1
+    out = _overlay(image, segments, {1: "density"}, tmp_path / "big.png", min_width=35)
+    big = np.asarray(_Image.open(out))
+    assert big.shape[1] == 40  # factor ceil(35 / 10) = 4
+    assert tuple(big[2, 2]) == (100, 100, 100)  # region 0 untouched, away from the boundary
+    assert tuple(big[2, 38]) != (100, 100, 100)  # region 1 tinted
