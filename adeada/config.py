@@ -48,6 +48,9 @@ class LoopConfig:
         stats_resize: [H, W] network input size for the statistics pass (None = native size).
         overlays_per_round: how many target images get a selection overlay per round.
         tensorboard: also log metrics to TensorBoard (needs the tensorboard package).
+        backbone_memo_mb: with ``model.freeze_backbone``, keep the backbone's output per input
+            image in memory (up to this many MB) across rounds and the runs of one ``compare``;
+            0 turns it off. Results are identical; only the head is recomputed.
     """
 
     rounds: int = 5
@@ -59,6 +62,7 @@ class LoopConfig:
     stats_resize: Optional[list[int]] = None
     overlays_per_round: int = 4
     tensorboard: bool = False
+    backbone_memo_mb: int = 2048
 
 
 @dataclass

@@ -93,13 +93,23 @@ class RunContext:
 
         # Seeded by the warm-up's seed, not the run's: the warm-up is shared by runs of any seed.
         torch.manual_seed(self.cfg.warmup.train.seed)
-        model = build_model(self.cfg.model, self.num_classes)
-        return model.to(self.device)
+        model = build_model(self.cfg.model, self.num_classes).to(self.device)
+        return self._memoize(model)
 
     def load_model(self, checkpoint: Path):
-        model = self.new_model()
+        from adeada.models import build_model
+
+        model = build_model(self.cfg.model, self.num_classes).to(self.device)
         state = torch.load(checkpoint, map_location=self.device, weights_only=False)
         model.load_state_dict(state["model"] if "model" in state else state)
+        return self._memoize(model)
+
+    def _memoize(self, model):
+        """With a frozen backbone, remember its outputs across rounds and runs of this process."""
+        if self.cfg.model.freeze_backbone and self.cfg.loop.backbone_memo_mb > 0:
+            from adeada.models.backbone_memo import memoize_backbone
+
+            memoize_backbone(model, self.cfg.loop.backbone_memo_mb)
         return model
 
     # ----- the shared warm-up
@@ -120,6 +130,32 @@ class RunContext:
         if k == 0:
             return self.warmup_checkpoint
         return self.run.round_dir(k) / "model.pth"
+
+    # ----- logging
+    @functools.cached_property
+    def tensorboard(self):
+        """A SummaryWriter into RUN/tensorboard when ``loop.tensorboard`` is on, else None."""
+        if not self.cfg.loop.tensorboard:
+            return None
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError as err:
+            raise ValueError(f"loop.tensorboard is on but TensorBoard is not installed ({err}); "
+                             "pip install tensorboard, or set loop.tensorboard=false") from None
+        return SummaryWriter(str(self.run.root / "tensorboard"))
+
+    def log_fn(self, stage: str):
+        """A training ``log_fn(step, values)`` that writes scalars under ``stage/``, or None."""
+        writer = self.tensorboard
+        if writer is None:
+            return None
+
+        def log(step: int, values: dict) -> None:
+            for name, value in values.items():
+                writer.add_scalar(f"{stage}/{name}", float(value), step)
+            writer.flush()
+
+        return log
 
     def rng(self, k: int) -> np.random.Generator:
         """The selection generator of round ``k``: a function of (seed, round) only."""

@@ -44,7 +44,7 @@ def warmup(ctx: RunContext) -> dict:
     cfg = dataclasses.replace(ctx.cfg.warmup, train=dataclasses.replace(ctx.cfg.warmup.train, device=ctx.cfg.loop.device))
     model, discriminator = warmup_adaptsegnet(
         model, ctx.source, ctx.pool, cfg, ckpt_path=target.with_name("train_state.pth"),
-        progress=ctx.progress, num_classes=ctx.num_classes,
+        progress=ctx.progress, num_classes=ctx.num_classes, log_fn=ctx.log_fn("warmup"),
     )
     state = {"model": model.state_dict()}
     if discriminator is not None:
@@ -220,7 +220,7 @@ def finetune(ctx: RunContext, k: int) -> dict:
     cfg = dataclasses.replace(ctx.cfg.finetune, seed=ctx.cfg.finetune.seed + 1000 * ctx.cfg.loop.seed + k,
                               device=ctx.cfg.loop.device)
     model = train_finetune(model, ctx.source, target, cfg, ckpt_path=folder / "train_state.pth",
-                           progress=ctx.progress)
+                           progress=ctx.progress, log_fn=ctx.log_fn(f"round{k:02d}"))
     save_torch({"model": model.state_dict()}, ctx.round_checkpoint(k))
     (folder / "train_state.pth").unlink(missing_ok=True)
     return {"target_images": len(target), "target_labelled_pixels": target.labelled_pixels()}
@@ -251,6 +251,8 @@ def evaluate_round(ctx: RunContext, k: int) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics.json").write_text(json.dumps(_jsonable(row), indent=1))
     refresh_metrics_csv(ctx.run)
+    if ctx.log_fn("eval") is not None:
+        ctx.log_fn("eval")(k, {"miou": row["miou"], "labelled_percent": row["labelled_percent"]})
     if k > 0:
         draw_round(ctx, k)
     return {"miou": float(result.miou)}

@@ -107,3 +107,19 @@ def test_label_png_round_trip(tmp_path):
     save_label_png(tmp_path / "x.png", lab)
     assert np.array_equal(load_label_png(tmp_path / "x.png"), lab)
     assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_tensorboard_without_the_package_is_a_clear_error(tmp_path):
+    pytest.importorskip("torch")
+    try:
+        import tensorboard  # noqa: F401
+        pytest.skip("tensorboard is installed")
+    except ImportError:
+        pass
+    from adeada.active.context import RunContext
+    from adeada.config import load_run_config
+
+    cfg = load_run_config(None, ["loop.tensorboard=true"])
+    ctx = RunContext(cfg, RunDir(tmp_path), progress=False)
+    with pytest.raises(ValueError, match="pip install tensorboard"):
+        ctx.log_fn("warmup")

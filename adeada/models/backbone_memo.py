@@ -1,0 +1,104 @@
+"""Remember a frozen backbone's output per input image, across rounds, strategies and seeds.
+
+With ``freeze_backbone`` the backbone is a fixed function: every round's statistics pass,
+fine-tuning and evaluation feed it the same images again (and a comparison of 15 strategies x 3
+seeds feeds them 45 times more). Memoising it leaves only the head to compute, which is what makes
+CPU-scale comparisons on real images possible.
+
+The key of an image is a hash of the exact input tensor (after resizing and normalisation) plus a
+fingerprint of the backbone's weights, so a different resize, augmentation or weight file can
+never return a stale entry. Values are kept in float32: results are bit-identical to no memo.
+The memo patches the backbone *instance's* ``forward``, so module names and state dicts (and
+every checkpoint) are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from typing import Any
+
+import torch
+from torch import nn
+
+# One store per backbone fingerprint, shared by every model instance built in this process.
+_STORES: dict[str, "MemoStore"] = {}
+
+
+class MemoStore:
+    """An LRU map key -> per-sample backbone output (dict of CPU tensors), capped in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = int(max_bytes)
+        self.bytes = 0
+        self.items: OrderedDict[str, dict[str, torch.Tensor]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> dict[str, torch.Tensor] | None:
+        value = self.items.get(key)
+        if value is not None:
+            self.items.move_to_end(key)
+            self.hits += 1
+        else:
+            self.misses += 1
+        return value
+
+    def put(self, key: str, value: dict[str, torch.Tensor]) -> None:
+        size = sum(t.numel() * t.element_size() for t in value.values())
+        if size > self.max_bytes or key in self.items:
+            return
+        self.items[key] = value
+        self.bytes += size
+        while self.bytes > self.max_bytes:
+            _, old = self.items.popitem(last=False)
+            self.bytes -= sum(t.numel() * t.element_size() for t in old.values())
+
+
+def weights_fingerprint(module: nn.Module) -> str:
+    """A hash of every parameter and buffer of ``module`` (names, shapes and values)."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, tensor in module.state_dict().items():
+        h.update(name.encode())
+        t = tensor.detach().cpu().contiguous().reshape(-1)  # 1-d: 0-d tensors cannot be viewed as bytes
+        h.update(str(tuple(tensor.shape)).encode() + str(t.dtype).encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def _sample_key(x: torch.Tensor) -> str:
+    t = x.detach().to("cpu", torch.float32).contiguous()
+    return hashlib.blake2b(t.numpy().tobytes() + str(tuple(t.shape)).encode(), digest_size=16).hexdigest()
+
+
+def memoize_backbone(model: nn.Module, max_mb: int = 4096) -> MemoStore:
+    """Make ``model.backbone`` remember its outputs; returns the (shared) store.
+
+    Raises:
+        ValueError: if the backbone has trainable parameters (its output would go stale).
+    """
+    backbone = model.backbone
+    if any(p.requires_grad for p in backbone.parameters()):
+        raise ValueError("memoize_backbone needs a frozen backbone (model.freeze_backbone: true)")
+    if getattr(backbone, "_memo_store", None) is not None:
+        return backbone._memo_store
+    fingerprint = weights_fingerprint(backbone)
+    store = _STORES.setdefault(fingerprint, MemoStore(max_mb * 2**20))
+    compute = backbone.forward
+
+    def forward(x: torch.Tensor) -> Any:
+        keys = [_sample_key(x[i]) for i in range(x.shape[0])]
+        found = [store.get(k) for k in keys]
+        missing = [i for i, f in enumerate(found) if f is None]
+        if missing:
+            with torch.no_grad():
+                fresh = compute(x[missing])
+            for j, i in enumerate(missing):
+                found[i] = {name: t[j:j + 1].detach().to("cpu").clone() for name, t in fresh.items()}
+                store.put(keys[i], found[i])
+        names = found[0].keys()
+        return {name: torch.cat([f[name] for f in found]).to(x.device) for name in names}
+
+    backbone.forward = forward
+    backbone._memo_store = store
+    return store
