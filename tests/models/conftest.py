@@ -11,7 +11,3 @@ def _torch_threads():
     yield
     torch.set_num_threads(previous)
 
-
-# Input sizes per architecture: small, and not multiples of the stride, so rounding is tested.
-INPUT_SIZE = {"tiny": (38, 54), "lite0_deeplabv3plus": (51, 69),
-              "deeplabv2_r101": (65, 65), "deeplabv3plus_r101": (65, 65)}

@@ -7,7 +7,6 @@ import torch
 from torch import nn
 
 from adeada.models import FEATURE_DIM, ModelConfig, SegModel, build_model
-from tests.models.conftest import INPUT_SIZE
 
 # ResNet-101s take 1-3 s a test on 2 idle cores (building them converts 44M weights)
 ARCHS = ["tiny", "lite0_deeplabv3plus",
@@ -15,6 +14,9 @@ ARCHS = ["tiny", "lite0_deeplabv3plus",
          pytest.param("deeplabv3plus_r101", marks=pytest.mark.slow)]
 STRIDE = {"tiny": 4, "lite0_deeplabv3plus": 4, "deeplabv2_r101": 8, "deeplabv3plus_r101": 4}
 C = 7
+# Input sizes per architecture: small, and not multiples of the stride, so rounding is tested.
+INPUT_SIZE = {"tiny": (38, 54), "lite0_deeplabv3plus": (51, 69),
+              "deeplabv2_r101": (65, 65), "deeplabv3plus_r101": (65, 65)}
 
 
 def make(arch: str, **kw) -> SegModel:
