@@ -31,6 +31,9 @@ class ModelConfig:
         head_lr_mult: learning-rate multiplier of the head (ASPP / decoder). 10 reproduces the
             authors (everything that is not backbone trains at 10x).
         classifier_lr_mult: learning-rate multiplier of the final 1x1 classifier.
+        decoder: the DeepLabV3+ decoder of ``deeplabv3plus_r101`` and ``lite0_deeplabv3plus``:
+            "deeplabv3plus" (two 3x3 convs, the paper's) or "light" (one 1x1 conv, about 5x
+            cheaper on a CPU, for CPU-scale experiments).
     """
 
     arch: Arch = "lite0_deeplabv3plus"
@@ -42,3 +45,4 @@ class ModelConfig:
     output_stride: Optional[int] = None
     head_lr_mult: float = 10.0
     classifier_lr_mult: float = 10.0
+    decoder: Literal["deeplabv3plus", "light"] = "deeplabv3plus"

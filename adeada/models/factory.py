@@ -55,11 +55,11 @@ def build_model(cfg: ModelConfig, num_classes: int) -> SegModel:
     elif cfg.arch == "deeplabv3plus_r101":
         from adeada.models.resnet import ResNetBackbone
         backbone = ResNetBackbone(os_, _resnet_weights(cfg))
-        head, norm = DeepLabV3PlusHead(2048, 256, _aspp_rates(os_)), IMAGENET
+        head, norm = DeepLabV3PlusHead(2048, 256, _aspp_rates(os_), light=cfg.decoder == "light"), IMAGENET
     elif cfg.arch == "lite0_deeplabv3plus":
         from adeada.models.lite0 import Lite0Backbone
         backbone = Lite0Backbone(os_, cfg.pretrained, cfg.weights_path)
-        head, norm = DeepLabV3PlusHead(320, 24, _aspp_rates(os_)), LITE
+        head, norm = DeepLabV3PlusHead(320, 24, _aspp_rates(os_), light=cfg.decoder == "light"), LITE
     else:
         from adeada.models.tiny import TinyBackbone, TinyHead
         if os_ != 4:

@@ -171,3 +171,15 @@ def test_lite0_output_stride(os_, expected):
     assert feats["high"].shape[2:] == (64 // expected, 96 // expected)
     assert feats["low"].shape[1:] == (24, 16, 24)
     assert model.backbone.out_strides["high"] == expected
+
+
+def test_light_decoder_keeps_shapes_and_is_smaller():
+    torch.manual_seed(0)
+    full, light = make("lite0_deeplabv3plus"), make("lite0_deeplabv3plus", decoder="light")
+    h, w = INPUT_SIZE["lite0_deeplabv3plus"]
+    with torch.no_grad():
+        logits, feats = light.eval()(_input("lite0_deeplabv3plus"))
+    assert feats.shape[1:] == (FEATURE_DIM, math.ceil(h / 4), math.ceil(w / 4))
+    assert logits.shape[1] == C
+    n_params = lambda m: sum(p.numel() for p in m.head.fuse.parameters())  # noqa: E731
+    assert n_params(light) * 5 < n_params(full)
