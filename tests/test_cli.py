@@ -1,6 +1,7 @@
 """Each subcommand end to end on tiny data, and one-line errors that leave the run folder intact."""
 
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -132,10 +133,14 @@ def test_import_of_wrong_size_and_unknown_class_is_refused(human_run, tmp_path, 
 def test_compare_and_report(tmp_path, tiny_config):
     out = tmp_path / "cmp"
     assert main(["--quiet", "compare", "--config", str(tiny_config), "--set", "loop.rounds=1",
-                 "--strategies", "rand,ent", "--seeds", "0,1", "--out", str(out)]) == 0
+                 "--strategies", "rand,ent", "--seeds", "0,1", "--full-supervision", "--out", str(out)]) == 0
     summary = read_csv(out / "summary.csv")
-    assert {r["strategy"] for r in summary} == {"rand", "ent"}
+    assert {r["strategy"] for r in summary} == {"rand", "ent", "full_supervision"}
     assert all(int(r["n"]) == 2 for r in summary)
+    full = [r for r in summary if r["strategy"] == "full_supervision"]
+    assert len(full) == 1 and abs(float(full[0]["labelled_percent_mean"]) - 100.0) < 1e-9
+    timings = json.loads((out / "timings.json").read_text())
+    assert timings["stage_seconds"]["train"] > 0 and timings["peak_rss_mib"] > 0
     assert (out / "miou_vs_labels.png").stat().st_size > 1000
     # all four cells share one warm-up
     assert len(list((tmp_path / "cache" / "warmups").glob("*/model.pth"))) == 1
