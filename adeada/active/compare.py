@@ -109,6 +109,7 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     summary = summary_table(rows + full)
     write_csv(summary, out / "summary.csv")
     atomic_write_text(out / "summary.md", format_markdown_table(summary) + "\n")
+    atomic_write_text(out / "table.md", table_markdown(summary))
     curves: dict[str, list[tuple[float, float, float]]] = {}
     for s in summary:
         if s["strategy"] != FULL:
@@ -118,6 +119,13 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     plot_miou_vs_labels(curves, out / "miou_vs_labels.png", title="mIoU vs labelled target pixels",
                         warmup=warmup, full_supervision=_mean([r["miou"] for r in full]) if full else None)
     return summary
+
+
+def table_markdown(summary: list[dict]) -> str:
+    """The paper's Table 6 layout: one row per strategy, mean +- std mIoU (%) per round."""
+    from adeada.reports import format_markdown_table, pivot_table
+
+    return format_markdown_table(pivot_table(summary), join_mean_std=False)
 
 
 def write_timings(out: Path, strategies: Sequence[str], seeds: Sequence[int], wall: float) -> dict:

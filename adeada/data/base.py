@@ -19,6 +19,7 @@ from adeada.data.errors import (
     DatasetError,
     EmptyDatasetError,
     MissingFolderError,
+    MissingLabelError,
     SizeMismatchError,
     UnknownLabelValueError,
 )
@@ -60,6 +61,32 @@ def read_list_file(path: Path) -> list[str]:
     if not entries:
         raise EmptyDatasetError(f"split list file {path} names no file")
     return entries
+
+
+def same_name_pairs(img_dir: Path, lbl_dir: Path, list_file: Optional[str | Path], what: str) -> list[Pair]:
+    """Pairs of ``img_dir/X.png`` and ``lbl_dir/X.png``: every image, or those a list file names.
+
+    Raises:
+        MissingLabelError: a listed image or an image's label does not exist.
+        EmptyDatasetError: no image at all.
+    """
+    if list_file is not None:
+        names = [n if n.endswith(".png") else f"{n}.png" for n in read_list_file(Path(list_file))]
+        images = [img_dir / n for n in names]
+        for img in images:
+            if not img.is_file():
+                raise MissingLabelError(f"{what} list file {list_file} names {img.name}, not found in {img_dir}")
+    else:
+        images = sorted(img_dir.glob("*.png"))
+    pairs = []
+    for img in images:
+        label = lbl_dir / img.name
+        if not label.is_file():
+            raise MissingLabelError(f"{what} image {img} has no label: expected {label}")
+        pairs.append(Pair(img, label, img.stem))
+    if not pairs:
+        raise EmptyDatasetError(f"no .png image in {img_dir}")
+    return pairs
 
 
 class PairedFileDataset:

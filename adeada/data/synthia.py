@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from adeada.data.base import Pair, PairedFileDataset, SizePolicy, read_list_file, require_dir
+from adeada.data.base import PairedFileDataset, SizePolicy, require_dir, same_name_pairs
 from adeada.data.classes import (
     SYNTHIA13_EVAL_CLASSES,
     SYNTHIA16_CLASSES,
@@ -13,7 +13,6 @@ from adeada.data.classes import (
     SYNTHIA_ID_TO_TRAINID16,
     make_lut,
 )
-from adeada.data.errors import EmptyDatasetError, MissingLabelError
 
 
 class SynthiaDataset(PairedFileDataset):
@@ -40,22 +39,7 @@ class SynthiaDataset(PairedFileDataset):
         root = Path(root)
         img_dir = require_dir(root / "RGB", "SYNTHIA image")
         lbl_dir = require_dir(root / "GT" / "LABELS", "SYNTHIA label")
-        if list_file is not None:
-            names = [n if n.endswith(".png") else f"{n}.png" for n in read_list_file(Path(list_file))]
-            images = [img_dir / n for n in names]
-            for img in images:
-                if not img.is_file():
-                    raise MissingLabelError(f"SYNTHIA list file {list_file} names {img.name}, not found in {img_dir}")
-        else:
-            images = sorted(img_dir.glob("*.png"))
-        pairs = []
-        for img in images:
-            label = lbl_dir / img.name
-            if not label.is_file():
-                raise MissingLabelError(f"SYNTHIA image {img} has no label: expected {label}")
-            pairs.append(Pair(img, label, img.stem))
-        if not pairs:
-            raise EmptyDatasetError(f"no .png image in {img_dir}")
+        pairs = same_name_pairs(img_dir, lbl_dir, list_file, "SYNTHIA")
         super().__init__(
             pairs,
             SYNTHIA16_CLASSES,

@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ._io import PathLike, _atomic
+from .tables import _number
 from .overlay import overlay_selection  # noqa: F401  (re-exported: plots.py is the figure API)
 from .palette import class_palette  # noqa: F401
 
@@ -26,15 +27,6 @@ Point = tuple[float, float, float]
 def _save(fig: Figure, out_path: PathLike, dpi: int) -> Path:
     FigureCanvasAgg(fig)
     return _atomic(out_path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi), ".png")
-
-
-def _as_float(value: object) -> float:
-    if value is None or value == "":
-        return math.nan
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def plot_miou_vs_labels(
@@ -74,7 +66,7 @@ def plot_miou_vs_labels(
             )
         if not points:
             continue
-        pts = np.array(sorted((_as_float(x), _as_float(m), _as_float(s)) for x, m, s in points))
+        pts = np.array(sorted((_number(x), _number(m), _number(s)) for x, m, s in points))
         x, mean, std = pts[:, 0], pts[:, 1], pts[:, 2]
         (line,) = ax.plot(x, mean, marker="o", markersize=4, label=name)
         has_std = np.isfinite(std)
@@ -102,7 +94,7 @@ def _iou_value(row: Mapping[str, object], name: str) -> float:
     """Looks up ``iou_<name>``, also as lower case with non-alphanumerics turned into '_'."""
     for key in (f"iou_{name}", "iou_" + re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")):
         if key in row:
-            return _as_float(row[key])
+            return _number(row[key])
     return math.nan
 
 
