@@ -17,17 +17,28 @@ class DensityConfig:
     setting; ``"gmm_diag"`` uses diagonal covariances.
     """
 
-    estimator: Literal["gmm_full", "pca_gmm", "gmm_diag"] = "gmm_full"
+    estimator: Literal["gmm_full", "gmm_full_fast", "pca_gmm", "gmm_diag"] = "gmm_full"
     regions_per_component: int = 100  # n = clip(n_target_c // 100, 1, 10), as the authors
     min_components: int = 1
     max_components: int = 10
     max_iter: int = 200
+    fast_max_iter: int = 3  # gmm_full_fast: EM iterations at most (after the same k-means start)
     random_state: int = 0
     reg_covar: float = 1e-6
+    tol: float = 1e-3  # EM stops when the mean log-likelihood changes by less (scikit-learn's default)
+    # Who runs the full-covariance EM: scikit-learn (the authors'), or torch with the same steps
+    # (adeada.selection.torch_gmm; equal to 1e-10 in float64, and can run on a GPU).
+    backend: Literal["sklearn", "torch"] = "sklearn"
+    device: str = "cpu"  # torch backend: "cpu", "cuda", or "auto" (cuda when available); use n_jobs=1 on a GPU
+    precision: Literal["float64", "mixed"] = "float64"  # torch backend: "mixed" = float32 products
     pca_dim: int = 32
     # Cap on the number of source regions a class's source estimator is fitted on (None = all,
     # the authors' recipe). A random, seeded subsample; only used by the fast settings.
     max_source_regions: Optional[int] = None
+    # Cap on the target regions a class's TARGET estimator is fitted on (None = all, the authors');
+    # every target region is still scored.
+    max_target_regions: Optional[int] = None
+    pca_residual: bool = True  # pca_gmm: add an isotropic Gaussian on the dropped dimensions
     min_target_regions: int = 2  # a class needs at least 2 target regions (authors)
     n_jobs: int = 2  # processes for fitting classes in parallel; 1 = in this process
     timeout_s: float = 3600.0  # per class fit, in the process pool
@@ -59,7 +70,6 @@ class SelectionConfig:
     redal_decay: float = 0.95
     redal_candidates: int = 10000  # ReDAL clusters only the top candidates by score
     badge_max_candidates: int = 20000  # BADGE seeds over the top candidates (by uncertainty)
-    badge_projection_dim: int = 512  # random projection of the C*256-d gradient embedding
     clue_clusters: int = 0  # 0 = the expected number of regions bought
     clue_max_candidates: int = 10000
     kmeans_iter: int = 20

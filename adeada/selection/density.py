@@ -29,17 +29,39 @@ def make_estimator(cfg: DensityConfig, n_components: int) -> DensityEstimator:
 
     ``gmm_full`` and ``pca_gmm`` both fit full-covariance mixtures (``pca_gmm`` on projected
     features: the projection is shared by the class's source and target models, see
-    :class:`ClassProjection`); ``gmm_diag`` fits diagonal covariances.
+    :class:`ClassProjection`); ``gmm_diag`` fits diagonal covariances. ``gmm_full_fast`` is
+    ``gmm_full`` on the torch EM with float32 E steps and at most ``cfg.fast_max_iter`` EM
+    iterations (same k-means start, same data, same 256-d full covariances).
     """
-    if cfg.estimator in ("gmm_full", "pca_gmm"):
+    if cfg.estimator in ("gmm_full", "pca_gmm", "gmm_full_fast"):
         cov = "full"
     elif cfg.estimator == "gmm_diag":
         cov = "diag"
     else:
-        raise ValueError(f"unknown density estimator {cfg.estimator!r}; expected gmm_full, pca_gmm or gmm_diag")
+        raise ValueError(f"unknown density estimator {cfg.estimator!r}; expected gmm_full, gmm_full_fast, "
+                         "pca_gmm or gmm_diag")
+    if cfg.backend not in ("sklearn", "torch"):
+        raise ValueError(f"unknown density backend {cfg.backend!r}; expected sklearn or torch")
+    fast = cfg.estimator == "gmm_full_fast"
+    if (cfg.backend == "torch" or fast) and cov == "full":
+        from .torch_gmm import TorchGaussianMixture  # lazy: sklearn-only workers never import torch
+
+        return TorchGaussianMixture(n_components=n_components, random_state=cfg.random_state,
+                                    max_iter=min(cfg.max_iter, cfg.fast_max_iter) if fast else cfg.max_iter,
+                                    tol=cfg.tol, reg_covar=cfg.reg_covar, device=resolve_device(cfg.device),
+                                    precision="mixed" if fast else cfg.precision)
     # The authors' settings: random_state=0, n_init=1, max_iter=200, rest default.
     return GaussianMixture(n_components=n_components, covariance_type=cov, random_state=cfg.random_state,
-                           n_init=1, max_iter=cfg.max_iter, reg_covar=cfg.reg_covar)
+                           n_init=1, max_iter=cfg.max_iter, tol=cfg.tol, reg_covar=cfg.reg_covar)
+
+
+def resolve_device(device: str) -> str:
+    """``"auto"`` = ``"cuda"`` when a GPU is visible, else ``"cpu"``; anything else as given."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 class ClassProjection:
@@ -105,10 +127,13 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
     if cfg.max_source_regions is not None and len(Xs) > cfg.max_source_regions:
         rng = np.random.default_rng(cfg.random_state)
         Xs = Xs[np.sort(rng.choice(len(Xs), cfg.max_source_regions, replace=False))]
+    if cfg.max_target_regions is not None and len(Xt) > cfg.max_target_regions:
+        rng = np.random.default_rng(cfg.random_state + 1)
+        Xt = Xt[np.sort(rng.choice(len(Xt), cfg.max_target_regions, replace=False))]
     res_t = res_s = res_q = None
     if cfg.estimator == "pca_gmm":
         proj = ClassProjection(cfg.pca_dim, seed=cfg.random_state).fit(np.concatenate([Xt, Xs]))
-        dropped = Xt.shape[1] - proj.components_.shape[0]
+        dropped = (Xt.shape[1] - proj.components_.shape[0]) if cfg.pca_residual else 0
         Yt, Yq, Ys = proj.transform(Xt), proj.transform(Xq), proj.transform(Xs) if len(Xs) else Xs
         res_t, res_q = proj.residual2(Xt, Yt), proj.residual2(Xq, Yq)
         res_s = proj.residual2(Xs, Ys) if len(Xs) else None
@@ -125,12 +150,19 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
     return {"log_dt": log_dt, "log_ds": log_ds, "n_components": n, "n_source_components": n_s}
 
 
-def limited_worker_init() -> None:
-    """Process-pool initializer: one BLAS/OpenMP thread per worker (processes give the parallelism)."""
+def limited_worker_init(uses_torch: bool = False) -> None:
+    """Process-pool initializer: one BLAS/OpenMP thread per worker (processes give the parallelism).
+
+    With ``uses_torch`` torch is imported here and set to one intra-op thread as well.
+    """
     from threadpoolctl import threadpool_limits
 
     global _LIMITS
     _LIMITS = threadpool_limits(limits=1)
+    if uses_torch:
+        import torch
+
+        torch.set_num_threads(1)
 
 
 _LIMITS: Optional[object] = None

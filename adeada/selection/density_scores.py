@@ -65,7 +65,8 @@ def _run_pool(jobs, target, source, cfg, progress):
     ctx = mp.get_context("spawn")
     out: dict = {}
     deadline = time.monotonic() + cfg.timeout_s
-    ex = ProcessPoolExecutor(max_workers=cfg.n_jobs, mp_context=ctx, initializer=limited_worker_init)
+    ex = ProcessPoolExecutor(max_workers=cfg.n_jobs, mp_context=ctx, initializer=limited_worker_init,
+                             initargs=(cfg.backend == "torch" or cfg.estimator == "gmm_full_fast",))
     try:
         futs = {ex.submit(fit_class, target.feature[t].astype(np.float32), source.feature[s].astype(np.float32),
                           target.feature[t].astype(np.float32), cfg): c for c, t, s in jobs}

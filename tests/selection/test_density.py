@@ -95,8 +95,48 @@ def test_spawned_pool_gives_the_serial_result():
     np.testing.assert_allclose(a.pi, b.pi, rtol=1e-9)
 
 
-@pytest.mark.parametrize("name", ["pca_gmm", "gmm_diag"])
+@pytest.mark.parametrize("name", ["pca_gmm", "gmm_diag", "gmm_full_fast"])
 def test_fast_estimators_keep_the_toy_ranking(name):
     tgt, src = two_domain_toy(D=8)
     res = density_scores(tgt, src, None, DensityConfig(estimator=name, pca_dim=4, n_jobs=1))
     assert set(np.argsort(-res.pi, kind="stable")[:30]) == set(range(150, 180))
+
+
+def _blobs(seed=0, D=6):
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal(0, 1, (250, D)), rng.normal(3, 0.7, (150, D)) @ rng.normal(size=(D, D))])
+    return X.astype(np.float16).astype(np.float64)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_torch_em_equals_sklearn_step_for_step(n):
+    from adeada.selection.torch_gmm import TorchGaussianMixture
+
+    X = _blobs()
+    Q = np.random.default_rng(9).normal(1, 2, (50, X.shape[1]))
+    ref = GaussianMixture(n_components=n, random_state=0, n_init=1, max_iter=200).fit(X)
+    got = TorchGaussianMixture(n_components=n, random_state=0, max_iter=200).fit(X)
+    assert got.n_iter_ == ref.n_iter_ and got.converged_ == ref.converged_
+    np.testing.assert_allclose(got.means_, ref.means_, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got.score_samples(Q), ref.score_samples(Q), rtol=1e-9, atol=1e-9)
+    mixed = TorchGaussianMixture(n_components=n, random_state=0, max_iter=200, precision="mixed").fit(X)
+    np.testing.assert_allclose(mixed.score_samples(Q), ref.score_samples(Q), rtol=1e-4, atol=1e-3)
+
+
+def test_torch_backend_gives_the_default_scores():
+    tgt, src = two_domain_toy(D=5)
+    a = density_scores(tgt, src, None, DensityConfig(n_jobs=1))
+    b = density_scores(tgt, src, None, DensityConfig(backend="torch", n_jobs=1))
+    np.testing.assert_allclose(b.pi, a.pi, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(b.kl, a.kl, rtol=1e-8)
+
+
+def test_fast_setting_is_the_torch_em_cut_short_in_mixed_precision():
+    from adeada.selection.density import make_estimator
+    from adeada.selection.torch_gmm import TorchGaussianMixture
+
+    est = make_estimator(DensityConfig(estimator="gmm_full_fast", fast_max_iter=2), 3)
+    assert isinstance(est, TorchGaussianMixture) and est.max_iter == 2 and est.precision == "mixed"
+    assert isinstance(make_estimator(DensityConfig(), 3), GaussianMixture)  # the default stays scikit-learn's
+    with pytest.raises(ValueError, match="backend"):
+        make_estimator(DensityConfig(backend="jax"), 3)
