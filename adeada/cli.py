@@ -14,6 +14,11 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+# OpenMP threads that spin while they wait made a training step 4x slower (0.68 s vs 0.18 s for
+# the demo network, measured on 2 shared cores) whenever another process wanted the CPU. Must
+# be set before torch loads its OpenMP runtime; a value the user set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 # folder: plain PNGs; cvat_mask: CVAT "Segmentation mask 1.1" zip; cityscapes: CVAT "Cityscapes 1.0" zip.
 FORMATS = ("folder", "cvat_mask", "cityscapes")
 
