@@ -57,8 +57,10 @@ def warmup(ctx: RunContext) -> dict:
 # ----------------------------------------------------------------------------------- statistics
 def _strategy_needs(ctx: RunContext) -> dict[str, bool]:
     """Which extra statistics the configured strategy reads."""
-    name = ctx.cfg.selection.strategy.lower()
-    return {"source": name.startswith(("adeada", "density")), "edge": name == "redal", "domain_score": name == "aada"}
+    from adeada.selection import get_strategy
+
+    requires = get_strategy(ctx.cfg.selection.strategy, ctx.cfg.selection).requires
+    return {name: name in requires for name in ("source", "edge", "domain_score")}
 
 
 def region_stats(ctx: RunContext, k: int) -> dict:

@@ -160,3 +160,14 @@ def test_missing_inputs_give_clear_errors():
         get_strategy("aada").select(tgt, 100, SelectionContext())
     with pytest.raises(ValueError, match="source"):
         get_strategy("adeada").select(tgt, 100, SelectionContext(source=None))
+
+
+@pytest.mark.parametrize("name, needs", [
+    ("rand", set()), ("ent", set()), ("badge", set()), ("clue", set()), ("redal", {"edge"}),
+    ("aada", {"domain_score"}), ("density", {"source"}), ("adeada", {"source"}), ("adeada_a", set()),
+    ("adeada_d", {"source"}),
+])
+def test_strategies_declare_the_statistics_they_read(name, needs):
+    from adeada.selection import SelectionConfig, get_strategy
+
+    assert set(get_strategy(name, SelectionConfig()).requires) == needs

@@ -19,6 +19,7 @@ class AADA(RankedStrategy):
     """
 
     name = "aada"
+    requires = frozenset({"domain_score"})
 
     def scores(self, target: RegionStats, ctx: SelectionContext) -> np.ndarray:
         if "domain_score" not in target.extras:

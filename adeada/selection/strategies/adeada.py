@@ -41,6 +41,10 @@ class ADeADA(Strategy):
 
     name = "adeada"
 
+    @property
+    def requires(self) -> frozenset[str]:
+        return frozenset({"source"}) if self.cfg.use_density else frozenset()
+
     def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
         cfg = self.cfg
         if not (cfg.use_density or cfg.use_uncertainty):

@@ -40,6 +40,9 @@ class Strategy:
     """Base class: ``__init__`` only stores settings; ``select`` does the work."""
 
     name = "base"
+    #: statistics the strategy reads beyond the target table: "source" (source RegionStats),
+    #: "edge" and "domain_score" (target extras), so the loop computes only what is needed.
+    requires: frozenset[str] = frozenset()
 
     def __init__(self, cfg: SelectionConfig) -> None:
         self.cfg = cfg

@@ -23,6 +23,7 @@ class ReDAL(Strategy):
     """
 
     name = "redal"
+    requires = frozenset({"edge"})
 
     def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
         if "edge" not in target.extras:
