@@ -26,7 +26,7 @@ FORMATS = ("folder", "cvat_mask", "cityscapes")
 def _add_config_args(p: argparse.ArgumentParser, default: str | None) -> None:
     p.add_argument("--config", default=default, metavar="FILE",
                    help="YAML config, or a built-in name: demo, camvid_day_dusk, gta5_cityscapes, "
-                        f"synthia_cityscapes (default: {default})")
+                        f"synthia_cityscapes (default: {default or 'demo'})")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config field, e.g. --set selection.alpha=0.5 (repeatable)")
 
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run the active loop (no arguments: the built-in demo on the CPU)")
-    _add_config_args(p, "demo")
+    _add_config_args(p, None)
     p.add_argument("--out", metavar="DIR", help="run folder (default: runs/<name>, numbered if taken)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from where it stopped")
 
@@ -89,11 +89,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.resume:
         if not args.out:
             raise ValueError("--resume needs --out DIR, the run folder to continue")
-        if args.overrides:
-            raise ValueError("--resume continues a run with its own config.yaml; --set is not allowed")
+        if args.overrides or args.config:
+            raise ValueError("--resume continues a run with its own config.yaml; --config and --set are not allowed")
         cfg = None
     else:
-        cfg = load_run_config(args.config, args.overrides)
+        cfg = load_run_config(args.config or "demo", args.overrides)
     out = Path(args.out) if args.out else _default_out(cfg.name)
     try:
         run = run_loop(cfg, out, resume=args.resume, progress=not args.quiet)
@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("adeada: interrupted; continue with --resume", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError) as err:
+    except (ValueError, OSError, KeyError) as err:
         if os.environ.get("ADEADA_DEBUG"):
             raise
         text = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)

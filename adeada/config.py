@@ -43,8 +43,8 @@ class LoopConfig:
         oracle: "ground_truth" reveals labels from the target pool dataset; "human" stops after
             each selection and waits for ``adeada import``.
         warmup_checkpoint: a warm-up model file to start from (else the shared warm-up cache).
-        device: "auto" (CUDA when present), "cpu", "cuda", "cuda:1", ...
-        workers: processes for superpixels (and other per-image CPU work).
+        device: "auto" (CUDA when present), "cpu", "cuda", "cuda:1", ...; the one device of the
+            run: it replaces ``device`` of the warm-up and fine-tuning settings.
         stats_resize: [H, W] network input size for the statistics pass (None = native size).
         overlays_per_round: how many target images get a selection overlay per round.
         tensorboard: also log metrics to TensorBoard (needs the tensorboard package).
@@ -58,7 +58,6 @@ class LoopConfig:
     oracle: Literal["ground_truth", "human"] = "ground_truth"
     warmup_checkpoint: Optional[str] = None
     device: str = "auto"
-    workers: int = 2
     stats_resize: Optional[list[int]] = None
     overlays_per_round: int = 4
     tensorboard: bool = False
@@ -109,10 +108,7 @@ def load_run_config(path: str | os.PathLike | None = None, overrides: list[str] 
     data = to_dict(RunConfig())
     if path is not None:
         cfg_path = resolve_config_path(path)
-        try:
-            data = merge(data, read_yaml(cfg_path))
-        except ConfigError:
-            raise
+        data = merge(data, read_yaml(cfg_path))
         data = _check(data, f"config file {cfg_path}")
     data = apply_overrides(data, list(overrides or []))
     return _from(data, "--set override" if overrides else "config")

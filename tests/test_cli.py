@@ -47,9 +47,12 @@ def truth_for(out: Path, k: int):
     return ctx, annotation_items(ctx, k)
 
 
-def test_run_stops_for_annotators_and_export_writes_each_format(human_run, tmp_path):
+def test_run_stops_for_annotators_and_export_writes_each_format(human_run, tmp_path, capsys):
     _, out = human_run
     assert (out / "rounds" / "01" / "annotation_job" / "manifest.json").exists()
+    # resuming again before the import keeps waiting (and names this run in its message)
+    assert main(["--quiet", "run", "--resume", "--out", str(out)]) == 3
+    assert f"adeada import --run {out} --round 1" in capsys.readouterr().err
     for fmt in ("folder", "cvat_mask", "cityscapes"):
         target = tmp_path / f"job_{fmt}" if fmt == "folder" else tmp_path / f"job_{fmt}.zip"
         assert main(["--quiet", "export", "--run", str(out), "--round", "1", "--format", fmt, "--out", str(target)]) == 0
@@ -107,6 +110,30 @@ def test_bad_input_is_one_clear_line_and_leaves_the_run_intact(human_run, tmp_pa
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("adeada: error:") and message in err[0], err
     assert folder_digest(out) == digest
+
+
+def test_bad_data_fails_before_the_run_folder_exists_and_a_bad_checkpoint_is_named(tmp_path, tiny_config, capsys):
+    out = tmp_path / "r"
+    args = ["--quiet", "run", "--config", str(tiny_config), "--out", str(out)]
+    assert main(args + ["--set", "data.target_test.demo.which=source", "--set", "data.target_test.kind=folder",
+                        "--set", f"data.target_test.images_dir={tmp_path}/none", "--set", "data.target_test.classes=[a]",
+                        "--set", f"data.target_test.labels_dir={tmp_path}/none"]) == 2
+    assert "folder not found" in capsys.readouterr().err and not out.exists()
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"not a checkpoint")
+    assert main(args + ["--set", f"loop.warmup_checkpoint={junk}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"checkpoint {junk} cannot be loaded" in err[0]
+
+
+def test_compare_refuses_an_existing_comparison_before_writing(tmp_path, tiny_config, capsys):
+    out = tmp_path / "cmp"
+    (out / "ent" / "seed0").mkdir(parents=True)
+    (out / "ent" / "seed0" / "config.yaml").write_text("{}")
+    assert main(["--quiet", "compare", "--config", str(tiny_config), "--strategies", "rand,ent", "--seeds", "0",
+                 "--out", str(out)]) == 2
+    assert "pass --resume" in capsys.readouterr().err
+    assert not (out / "config.yaml").exists() and not (out / "rand").exists()
 
 
 def test_import_of_wrong_size_and_unknown_class_is_refused(human_run, tmp_path, capsys):

@@ -70,3 +70,10 @@ def test_merge_is_recursive_and_does_not_mutate():
     base = {"a": {"b": 1, "c": 2}, "d": 3}
     out = merge(base, {"a": {"b": 5}})
     assert out == {"a": {"b": 5, "c": 2}, "d": 3} and base["a"]["b"] == 1
+
+
+def test_floats_in_exponent_form_are_numbers():
+    # YAML 1.1 reads "1e-4" (no dot) as a string; a learning rate written so must still work
+    assert from_dict(Outer, apply_overrides(to_dict(Outer()), ["inner.alpha=1e-4"])).inner.alpha == 1e-4
+    with pytest.raises(ConfigError, match="expected a number"):
+        from_dict(Outer, {"inner": {"alpha": "fast"}})

@@ -18,7 +18,7 @@ TINY = {
     "finetune": {"iterations": 4, "batch_size": 4, "lr": 0.005, "freeze_bn": False, "checkpoint_every": 2, "log_every": 1},
     "selection": {"strategy": "adeada", "budget_fraction": 0.03, "density": {"n_jobs": 1}},
     "evaluation": {"batch_size": 6},
-    "loop": {"rounds": 2, "device": "cpu", "workers": 1, "overlays_per_round": 1},
+    "loop": {"rounds": 2, "device": "cpu", "overlays_per_round": 1},
 }
 
 

@@ -14,7 +14,7 @@ from typing import Sequence
 from adeada.active.loop import run_loop
 from adeada.active.rundir import RunDir, read_csv
 from adeada.atomic import atomic_write_text
-from adeada.config import RunConfig, dump_config
+from adeada.config import RunConfig, dump_config, load_run_config
 from adeada.configtools import from_dict, to_dict
 
 log = logging.getLogger(__name__)
@@ -58,17 +58,22 @@ def run_compare(
     for strategy in strategies:  # fail on a typo before hours of training, not after
         get_strategy(strategy, cfg.selection)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    dump_config(cfg, out / "config.yaml")
     cells = [(s, seed, variant_config(cfg, s, seed)) for s in strategies for seed in seeds]
     if full_supervision:
         cells += [(FULL, seed, full_supervision_config(cfg, seed)) for seed in seeds]
+    # Every check before the first write: an error must leave the folder as it was.
+    taken = [out / s / f"seed{seed}" for s, seed, _ in cells if (out / s / f"seed{seed}" / "config.yaml").exists()]
+    if taken and not resume:
+        raise FileExistsError(f"{taken[0]} already holds a run; pass --resume to continue the comparison")
+    if resume and (out / "config.yaml").exists() and load_run_config(out / "config.yaml") != cfg:
+        raise ValueError(f"{out / 'config.yaml'} differs from the config given; resume a comparison with "
+                         "the config it started with, or choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    dump_config(cfg, out / "config.yaml")
     start = time.perf_counter()
     for strategy, seed, cell_cfg in cells:
         cell = out / strategy / f"seed{seed}"
         exists = (cell / "config.yaml").exists()
-        if exists and not resume:
-            raise FileExistsError(f"{cell} already holds a run; pass --resume to continue the comparison")
         log.info("compare: %s seed %d -> %s", strategy, seed, cell)
         run_loop(cell_cfg, cell, resume=exists, progress=progress)
     write_timings(out, [s for s, _, _ in cells], seeds, time.perf_counter() - start)

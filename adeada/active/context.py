@@ -38,6 +38,7 @@ class RunContext:
         self.run = run
         self.progress = progress
         self.cache_dir = Path(os.path.expanduser(cfg.cache_dir))
+        self._prepared: set[int] = set()
 
     # ----- data
     @functools.cached_property
@@ -74,7 +75,10 @@ class RunContext:
         return SuperpixelStore(self.cache_dir / "superpixels", self.cfg.regions)
 
     def prepared_store(self, dataset):
-        self.store.prepare(dataset, workers=self.cfg.loop.workers, progress=self.progress)
+        """The store, with ``dataset``'s superpixels computed (checked once per dataset and run)."""
+        if id(dataset) not in self._prepared:
+            self.store.prepare(dataset, progress=self.progress)
+            self._prepared.add(id(dataset))
         return self.store
 
     @functools.cached_property
@@ -100,8 +104,15 @@ class RunContext:
         from adeada.models import build_model
 
         model = build_model(self.cfg.model, self.num_classes).to(self.device)
-        state = torch.load(checkpoint, map_location=self.device, weights_only=False)
-        model.load_state_dict(state["model"] if "model" in state else state)
+        try:
+            state = torch.load(checkpoint, map_location=self.device, weights_only=False)
+            model.load_state_dict(state["model"] if isinstance(state, dict) and "model" in state else state)
+        except FileNotFoundError:
+            raise
+        except Exception as err:  # pickle, zip and key/shape errors all mean "not a checkpoint of this model"
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ValueError(f"checkpoint {checkpoint} cannot be loaded into {self.cfg.model.arch} "
+                             f"with {self.num_classes} classes: {first}") from None
         return self._memoize(model)
 
     def _memoize(self, model):

@@ -68,9 +68,6 @@ class PartialLabelDataset:
     def __len__(self) -> int:
         return len(self._index)
 
-    def base_index(self, i: int) -> int:
-        return self._index[i]
-
     def image_id(self, i: int) -> str:
         return self.base.image_id(self._index[i])
 

@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 class AwaitingAnnotations(Exception):
     """The run stopped after a selection and waits for ``adeada import`` of that round."""
 
-    def __init__(self, round_: int, job: Path):
+    def __init__(self, round_: int, job: Path, run: Path):
         super().__init__(
             f"round {round_}: selection exported to {job}; label it, then run "
-            f"`adeada import --run <RUN> --round {round_} --labels <PATH>` and `adeada run --resume --out <RUN>`"
+            f"`adeada import --run {run} --round {round_} --labels <PATH>` and `adeada run --resume --out {run}`"
         )
         self.round = round_
         self.job = job
@@ -46,9 +46,27 @@ def prepare_run_folder(cfg: RunConfig, out: Path, resume: bool) -> tuple[RunConf
         return load_run_config(run.config_path), run
     if run.config_path.exists():
         raise RunFolderError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
+    check_datasets(cfg)  # a bad path or class list fails before the folder exists
     out.mkdir(parents=True, exist_ok=True)
     dump_config(cfg, run.config_path)
     return cfg, run
+
+
+def check_datasets(cfg: RunConfig) -> None:
+    """Build the three datasets and check that they share one class list.
+
+    Raises:
+        DatasetError and friends: a missing folder, an image without label, ...
+        ValueError: the class lists differ (e.g. a Cityscapes test set without ``classes16``).
+    """
+    from adeada.data import build_dataset
+
+    built = {name: build_dataset(getattr(cfg.data, name)) for name in ("source", "target_pool", "target_test")}
+    pool = list(built["target_pool"].classes)
+    for name in ("source", "target_test"):
+        if list(built[name].classes) != pool:
+            raise ValueError(f"data.{name} has {len(built[name].classes)} classes {list(built[name].classes)[:4]}..., "
+                             f"data.target_pool has {len(pool)} {pool[:4]}...: all three must share one class list")
 
 
 def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bool = True) -> RunDir:
@@ -74,8 +92,10 @@ def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bo
         timed(run, step(k, "select"), lambda: steps.select(ctx, k))
         if not run.is_done(step(k, "label")):
             if cfg.loop.oracle == "human":
-                job = steps.export_for_annotators(ctx, k)
-                raise AwaitingAnnotations(k, job)
+                job = run.round_dir(k) / "annotation_job"
+                if not (job / "manifest.json").exists():  # exported on the first stop, kept after
+                    job = steps.export_for_annotators(ctx, k)
+                raise AwaitingAnnotations(k, job, run.root)
             timed(run, step(k, "label"), lambda: steps.label_with_ground_truth(ctx, k))
         timed(run, step(k, "train"), lambda: steps.finetune(ctx, k))
         timed(run, step(k, "eval"), lambda: steps.evaluate_round(ctx, k))

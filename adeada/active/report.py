@@ -26,9 +26,9 @@ def report(folder: str | Path) -> list[Path]:
     cells = sorted(p.parent.parent for p in folder.glob("*/seed*/config.yaml"))
     if not cells:
         raise RunFolderError(f"{folder} holds neither a run (state.json) nor a comparison (<strategy>/seed<N>/)")
-    from adeada.active.compare import write_compare_report
+    from adeada.active.compare import FULL, write_compare_report
 
-    strategies = sorted({c.name for c in cells})
+    strategies = sorted({c.name for c in cells} - {FULL})  # the reference is read separately
     seeds = sorted({int(p.name[4:]) for p in folder.glob("*/seed*") if p.name[4:].isdigit()})
     write_compare_report(folder, strategies, seeds)
     return [folder / "summary.md", folder / "miou_vs_labels.png"]

@@ -68,10 +68,6 @@ class RunDir:
     def plots(self) -> Path:
         return self.root / "plots"
 
-    @property
-    def warmup_dir(self) -> Path:
-        return self.root / "warmup"
-
     def round_dir(self, k: int) -> Path:
         return self.root / "rounds" / f"{k:02d}"
 
@@ -101,14 +97,9 @@ class RunDir:
         state.setdefault("info", {})[step] = info
         atomic_write_text(self.root / self.STATE, json.dumps(state, indent=1))
 
-    def unmark(self, step: str) -> None:
-        state = self.read_state()
-        state["done"] = [s for s in state["done"] if s != step]
-        atomic_write_text(self.root / self.STATE, json.dumps(state, indent=1))
-
     def completed_rounds(self) -> list[int]:
         """Rounds whose selection exists (these define the labelled pool)."""
-        return sorted(int(s[1:3]) for s in self.read_state()["done"] if s.endswith(".select"))
+        return sorted(int(s.split(".")[0][1:]) for s in self.read_state()["done"] if s.endswith(".select"))
 
     def require_exists(self) -> None:
         if not self.root.is_dir():

@@ -15,7 +15,8 @@ import torch
 from adeada.active.context import RunContext
 from adeada.active.labels import PartialLabelDataset, merged_labels
 from adeada.active.oracle import GroundTruthOracle
-from adeada.active.rundir import RunDir, atomic_write_bytes, read_csv, save_label_png
+from adeada.active.rundir import RunDir, read_csv, save_label_png
+from adeada.atomic import atomic_write_bytes, atomic_write_text
 from adeada.reports.tables import write_csv
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def region_stats(ctx: RunContext, k: int) -> dict:
     model = ctx.load_model(ctx.round_checkpoint(k - 1))
     discriminator = _load_discriminator(ctx) if needs.get("domain_score") else None
     common = dict(
-        device=ctx.device, num_classes=ctx.num_classes,
+        device=ctx.device, feature_dtype=np.dtype(ctx.cfg.selection.feature_dtype), num_classes=ctx.num_classes,
         progress=ctx.progress, resize=ctx.cfg.loop.stats_resize,
     )
     folder = ctx.run.round_dir(k)
@@ -138,7 +139,7 @@ def select(ctx: RunContext, k: int) -> dict:
         })
     write_csv(rows, folder / "selection.csv", SELECTION_COLUMNS)
     diagnostics = getattr(sel, "diagnostics", None) or {}
-    (folder / "selection_info.json").write_text(json.dumps(
+    atomic_write_text(folder / "selection_info.json", json.dumps(
         {"budget_pixels": budget, "pixels_taken": int(sel.pixels_taken), "regions": len(rows),
          "diagnostics": _jsonable(diagnostics)}, indent=1))
     return {"regions": len(rows), "pixels": int(sel.pixels_taken), "budget": budget}
@@ -251,10 +252,11 @@ def evaluate_round(ctx: RunContext, k: int) -> dict:
         row["miou13"] = result.miou_over(SYNTHIA13_EVAL_CLASSES)
     folder = ctx.run.round_dir(k)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "metrics.json").write_text(json.dumps(_jsonable(row), indent=1))
+    atomic_write_text(folder / "metrics.json", json.dumps(_jsonable(row), indent=1))
     refresh_metrics_csv(ctx.run)
-    if ctx.log_fn("eval") is not None:
-        ctx.log_fn("eval")(k, {"miou": row["miou"], "labelled_percent": row["labelled_percent"]})
+    log_eval = ctx.log_fn("eval")
+    if log_eval is not None:
+        log_eval(k, {"miou": row["miou"], "labelled_percent": row["labelled_percent"]})
     if k > 0:
         draw_round(ctx, k)
     return {"miou": float(result.miou)}

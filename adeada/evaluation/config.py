@@ -17,7 +17,6 @@ class EvalConfig:
         num_workers: DataLoader worker processes (0 = load in the main process).
         bf16: bfloat16 autocast for the forward pass (CPU and CUDA).
         eval_classes: train ids that enter the headline mIoU (None = all), e.g. SYNTHIA's 13 or 16.
-        device: "auto" (CUDA when available), "cpu", "cuda", "cuda:1", ...
     """
 
     batch_size: int = 1
@@ -25,4 +24,3 @@ class EvalConfig:
     num_workers: int = 0
     bf16: bool = False
     eval_classes: Optional[list[int]] = None
-    device: str = "auto"

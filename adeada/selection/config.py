@@ -90,4 +90,3 @@ class SelectionConfig:
     clue_max_candidates: int = 10000
     kmeans_iter: int = 20
     feature_dtype: Literal["float16", "float32"] = "float16"
-    seed: int = 0

@@ -85,11 +85,3 @@ class WarmupConfig:
     disc_lr: float = 2.5e-4
     disc_betas: list[float] = field(default_factory=lambda: [0.9, 0.99])
     disc_channels: int = 64
-
-
-@dataclass
-class TrainingConfig:
-    """Both stages together, for composing into the run config."""
-
-    warmup: WarmupConfig = field(default_factory=WarmupConfig)
-    finetune: TrainConfig = field(default_factory=TrainConfig)

@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from adeada.reports.config import ReportsConfig
 from adeada.reports.tables import format_markdown_table, pivot_table, read_metrics_csv, summary_table, write_csv
 
 RESULTS = [
@@ -78,12 +77,3 @@ def test_csv_errors_name_the_file(tmp_path):
     (tmp_path / "long.csv").write_text("a,b\n1,2,3\n")
     with pytest.raises(ValueError, match=r"long\.csv: line 2 has more cells"):
         read_metrics_csv(tmp_path / "long.csv")
-
-
-def test_config_defaults_and_checks():
-    cfg = ReportsConfig()
-    assert cfg.annotation_format == "folder" and 0 <= cfg.overlay_alpha <= 1
-    with pytest.raises(ValueError, match="overlay_alpha"):
-        ReportsConfig(overlay_alpha=1.5)
-    with pytest.raises(ValueError, match="annotation_format"):
-        ReportsConfig(annotation_format="coco")
