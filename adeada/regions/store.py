@@ -12,9 +12,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import multiprocessing as mp
 import zipfile
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,6 +22,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from adeada.atomic import atomic_open, atomic_write_bytes
+from adeada.parallel import spawn_pool
 from adeada.regions import slic as slic_module
 from adeada.regions.config import RegionsConfig
 
@@ -113,13 +113,7 @@ class SuperpixelStore:
         return cached["counts"].astype(np.int64)
 
     def _prepare_parallel(self, dataset: Any, missing: list[int], workers: int, bar: tqdm) -> None:
-        # concurrent.futures rather than multiprocessing.Pool: a worker that dies raises
-        # BrokenProcessPool here instead of being silently replaced while its task hangs.
-        ctx = mp.get_context("spawn")
-        pool = ProcessPoolExecutor(
-            min(workers, len(missing)), mp_context=ctx, initializer=_init_worker, initargs=(self, dataset)
-        )
-        try:
+        with spawn_pool(min(workers, len(missing)), _init_worker, (self, dataset)) as pool:
             pending = {pool.submit(_compute_in_worker, i) for i in missing}
             while pending:
                 done, pending = wait(pending, timeout=self.cfg.timeout_s, return_when=FIRST_COMPLETED)
@@ -130,12 +124,6 @@ class SuperpixelStore:
                 for fut in done:
                     fut.result()  # re-raises a worker's error here
                     bar.update(1)
-        except BaseException:
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
 
     def prepare(self, dataset: Any, workers: Optional[int] = None, progress: bool = True) -> int:
         """Compute every missing image's regions, in ``workers`` spawned processes.

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
+
+from adeada.parallel import spawn_pool
 
 from .config import DensityConfig
 from .density import fit_class, limited_worker_init
@@ -64,14 +65,10 @@ def _run_serial(jobs, target, source, cfg, progress):
 
 
 def _run_pool(jobs, target, source, cfg, progress):
-    # spawn, never fork: a forked child can inherit a locked BLAS/OpenMP state and hang (the
-    # authors' workaround was to kill and resume); spawned workers start clean.
-    ctx = mp.get_context("spawn")
     out: dict = {}
     deadline = time.monotonic() + cfg.timeout_s
-    ex = ProcessPoolExecutor(max_workers=cfg.n_jobs, mp_context=ctx, initializer=limited_worker_init,
-                             initargs=(cfg.backend == "torch" or cfg.estimator == "gmm_full_fast",))
-    try:
+    uses_torch = cfg.backend == "torch" or cfg.estimator == "gmm_full_fast"
+    with spawn_pool(cfg.n_jobs, limited_worker_init, (uses_torch,)) as ex:
         futs = {ex.submit(fit_class, target.feature[t].astype(np.float32), source.feature[s].astype(np.float32),
                           target.feature[t].astype(np.float32), cfg): c for c, t, s in jobs}
         pending = set(futs)
@@ -86,13 +83,6 @@ def _run_pool(jobs, target, source, cfg, progress):
                 for f in done:
                     out[futs[f]] = f.result()
                     bar.update(1)
-    except BaseException:
-        # Running workers ignore cancel(): end them so a timeout never leaves processes behind.
-        for p in list(getattr(ex, "_processes", {}).values()):
-            p.terminate()
-        ex.shutdown(wait=False, cancel_futures=True)
-        raise
-    ex.shutdown(wait=True)
     return out
 
 

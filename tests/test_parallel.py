@@ -1,0 +1,23 @@
+import time
+
+import pytest
+
+from adeada.parallel import spawn_pool
+
+
+def test_an_error_in_the_block_terminates_running_workers():
+    with pytest.raises(RuntimeError, match="stop"):
+        with spawn_pool(1) as pool:
+            pool.submit(time.sleep, 60)
+            time.sleep(0.5)  # let the worker start the task: cancel() alone would not stop it
+            procs = list(pool._processes.values())
+            raise RuntimeError("stop")
+    deadline = time.time() + 10
+    while any(p.is_alive() for p in procs) and time.time() < deadline:
+        time.sleep(0.05)
+    assert procs and not any(p.is_alive() for p in procs)
+
+
+def test_results_come_back_and_the_pool_closes():
+    with spawn_pool(2) as pool:
+        assert sorted(pool.map(abs, [-2, 1, -3])) == [1, 2, 3]
