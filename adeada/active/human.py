@@ -42,7 +42,7 @@ def import_round(run_dir: str | Path, k: int, labels_path: str | Path, fmt: Opti
         raise FileNotFoundError(f"labels {labels_path} do not exist")
     if ctx.run.is_done(step(k, "label")):
         raise RunFolderError(f"round {k} of {ctx.run.root} already has its labels; nothing imported")
-    items = annotation_items(ctx, k)
+    items = annotation_items(ctx, k, with_images=False)
     expected = {it["image_id"]: (it["segments"], it["region_ids"]) for it in items}
     labels, warnings = read_labels(labels_path, fmt, expected, ctx.classes, progress=False)
     index_of = {ctx.pool.image_id(i): i for i in range(len(ctx.pool))}

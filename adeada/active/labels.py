@@ -7,7 +7,7 @@ training view merges rounds 1..k into one label map per image.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, Optional
 
 import numpy as np
 
@@ -16,14 +16,19 @@ from adeada.active.rundir import RunDir, load_label_png
 IGNORE = 255
 
 
-def merged_labels(run: RunDir, dataset: Any, up_to_round: int) -> dict[int, np.ndarray]:
+def merged_labels(run: RunDir, dataset: Any, up_to_round: int,
+                  images: Optional[Iterable[int]] = None) -> dict[int, np.ndarray]:
     """Merge the labels of rounds 1..``up_to_round`` into one map per target image index.
+
+    Args:
+        images: only these image indices (the overlays need a few, training needs all).
 
     Raises:
         ValueError: if two rounds labelled the same pixel (a region was bought twice) or a label
             file does not match its image's label size.
     """
     index_of = {dataset.image_id(i): i for i in range(len(dataset))}
+    wanted = None if images is None else {dataset.image_id(int(i)) for i in images}
     merged: dict[int, np.ndarray] = {}
     for k in range(1, up_to_round + 1):
         folder = run.labels_dir(k)
@@ -31,6 +36,8 @@ def merged_labels(run: RunDir, dataset: Any, up_to_round: int) -> dict[int, np.n
             continue
         for path in sorted(folder.glob("*.png")):
             image_id = path.stem
+            if wanted is not None and image_id not in wanted:
+                continue
             if image_id not in index_of:
                 raise ValueError(f"{path}: no image {image_id!r} in the target pool {dataset.name}")
             idx = index_of[image_id]

@@ -183,18 +183,21 @@ def label_with_ground_truth(ctx: RunContext, k: int) -> dict:
     return write_round_labels(ctx, k, revealed.labels, revealed.log)
 
 
-def annotation_items(ctx: RunContext, k: int) -> list[dict]:
-    """The round's selection as items for an annotation job (image, regions to label)."""
+def annotation_items(ctx: RunContext, k: int, with_images: bool = True) -> list[dict]:
+    """The round's selection as items for an annotation job (image, regions to label).
+
+    ``with_images=False`` skips decoding the images (reading labels back needs only the regions).
+    """
     from adeada.active.oracle import regions_by_image
 
     rows = read_selection(ctx.run, k)
     store = ctx.prepared_store(ctx.pool)
     items = []
     for img, regs in regions_by_image([int(r["image"]) for r in rows], [int(r["region"]) for r in rows]).items():
-        items.append({
-            "image_id": ctx.pool.image_id(img), "image": ctx.pool.load_image(img),
-            "segments": store.get(ctx.pool, img), "region_ids": regs,
-        })
+        item = {"image_id": ctx.pool.image_id(img), "segments": store.get(ctx.pool, img), "region_ids": regs}
+        if with_images:
+            item["image"] = ctx.pool.load_image(img)
+        items.append(item)
     return items
 
 
@@ -288,7 +291,7 @@ def draw_round(ctx: RunContext, k: int, max_images: int | None = None) -> list[P
         pixels[img] = pixels.get(img, 0) + int(r["pixels"])
     chosen = sorted(pixels, key=lambda i: (-pixels[i], i))[:max_images]
     store = ctx.prepared_store(ctx.pool)
-    labels = merged_labels(ctx.run, ctx.pool, k)
+    labels = merged_labels(ctx.run, ctx.pool, k, images=chosen)
     paths = []
     for img in chosen:
         out = ctx.run.plots / "overlays" / f"round{k:02d}_{ctx.pool.image_id(img)}.png"

@@ -75,6 +75,9 @@ def test_merged_labels_combine_rounds_and_refuse_double_labels(tmp_path):
     merged = merged_labels(run, pool, 2)
     assert (merged[0] != 255).sum() == 12
     assert (merged_labels(run, pool, 1)[0] != 255).sum() == 6
+    save_label_png(run.labels_dir(1) / "img2.png", b)
+    assert set(merged_labels(run, pool, 2)) == {0, 2}
+    assert set(merged_labels(run, pool, 2, images=[2])) == {2}  # only the files asked for are read
     save_label_png(run.labels_dir(3) / "img0.png", a)
     with pytest.raises(ValueError, match="already labelled"):
         merged_labels(run, pool, 3)
