@@ -21,3 +21,17 @@ def test_an_error_in_the_block_terminates_running_workers():
 def test_results_come_back_and_the_pool_closes():
     with spawn_pool(2) as pool:
         assert sorted(pool.map(abs, [-2, 1, -3])) == [1, 2, 3]
+
+
+def test_cpu_share_follows_the_environment(monkeypatch):
+    from adeada.parallel import CPU_SHARE_ENV, capped_workers, cpu_share
+
+    monkeypatch.setenv(CPU_SHARE_ENV, "1")
+    assert cpu_share() == 1 and capped_workers(4) == 1
+    monkeypatch.setenv(CPU_SHARE_ENV, "3")
+    assert cpu_share() == 3 and capped_workers(2) == 2 and capped_workers(0) == 1
+    monkeypatch.setenv(CPU_SHARE_ENV, "two")
+    with pytest.raises(ValueError, match="ADEADA_CPUS='two'"):
+        cpu_share()
+    monkeypatch.delenv(CPU_SHARE_ENV)
+    assert cpu_share() >= 1

@@ -142,6 +142,9 @@ class SuperpixelStore:
         workers = self.cfg.workers if workers is None else int(workers)
         if workers < 1:
             raise ValueError(f"prepare workers={workers}; expected >= 1")
+        from adeada.parallel import capped_workers
+
+        workers = capped_workers(workers)
         missing = [i for i in range(len(dataset)) if not self.is_cached(dataset, i)]
         if not missing:
             return 0
