@@ -5,15 +5,17 @@ from __future__ import annotations
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from adeada.parallel import spawn_pool
+from adeada.parallel import capped_workers, spawn_pool
 
 from .config import DensityConfig
 from .density import fit_class, limited_worker_init
+from .fit_cache import FitCache, fit_key
 from .stats import RegionStats
 
 
@@ -68,7 +70,7 @@ def _run_pool(jobs, target, source, cfg, progress):
     out: dict = {}
     deadline = time.monotonic() + cfg.timeout_s
     uses_torch = cfg.backend == "torch" or cfg.estimator == "gmm_full_fast"
-    with spawn_pool(cfg.n_jobs, limited_worker_init, (uses_torch,)) as ex:
+    with spawn_pool(capped_workers(cfg.n_jobs), limited_worker_init, (uses_torch,)) as ex:
         futs = {ex.submit(fit_class, target.feature[t].astype(np.float32), source.feature[s].astype(np.float32),
                           target.feature[t].astype(np.float32), cfg): c for c, t, s in jobs}
         pending = set(futs)
@@ -87,7 +89,7 @@ def _run_pool(jobs, target, source, cfg, progress):
 
 
 def density_scores(target: RegionStats, source: RegionStats, labelled: np.ndarray | None,
-                   cfg: DensityConfig, progress: bool = False) -> DensityResult:
+                   cfg: DensityConfig, progress: bool = False, cache_dir: str | Path | None = None) -> DensityResult:
     """Fit per-class target/source estimators and score every target row of each class.
 
     Regions are grouped by PREDICTED class in both domains. The target model of class c is
@@ -99,7 +101,11 @@ def density_scores(target: RegionStats, source: RegionStats, labelled: np.ndarra
     the other classes (1.0 if there is none) - it is treated as strongly shifted without
     swallowing the whole density budget.
 
-    Classes run largest first in ``cfg.n_jobs`` spawned processes (1 = in this process).
+    With ``cache_dir``, a class whose features and settings were fitted before is read from
+    there instead (:mod:`adeada.selection.fit_cache`; the same numbers, bit for bit).
+
+    Classes run largest first in ``cfg.n_jobs`` spawned processes (1 = in this process; never
+    more than the process's cpu share, see :func:`adeada.parallel.cpu_share`).
     """
     t0 = time.perf_counter()
     N, C = len(target), target.num_classes
@@ -109,7 +115,16 @@ def density_scores(target: RegionStats, source: RegionStats, labelled: np.ndarra
         raise ValueError(f"source has {source.num_classes} classes, target has {C}")
     labelled = np.zeros(N, bool) if labelled is None else np.asarray(labelled, bool)
     jobs = sorted(_jobs(target, source, labelled, cfg), key=lambda j: (-(len(j[1]) + len(j[2])), j[0]))
-    results = (_run_pool if cfg.n_jobs > 1 and len(jobs) > 1 else _run_serial)(jobs, target, source, cfg, progress)
+    cache = FitCache(cache_dir)
+    keys = {c: fit_key(target.feature[t], source.feature[s], cfg) for c, t, s in jobs} if cache_dir else {}
+    results = {c: hit for c in keys if (hit := cache.get(keys[c])) is not None}
+    todo = [j for j in jobs if j[0] not in results]
+    parallel = capped_workers(cfg.n_jobs) > 1 and len(todo) > 1
+    fitted = (_run_pool if parallel else _run_serial)(todo, target, source, cfg, progress) if todo else {}
+    for c, r in fitted.items():
+        if c in keys:
+            cache.put(keys[c], r)
+    results.update(fitted)
     pi = np.full(N, np.nan)
     kl = np.full(C, np.nan)
     ncomp = np.zeros(C, np.int64)

@@ -24,12 +24,14 @@ class SelectionContext:
         rng: the run's random generator (the only source of randomness).
         labelled: bool per target row, True when already bought (None = nothing bought yet).
         source: source-domain region statistics (needed by density-aware strategies).
+        cache_dir: where reusable results may be kept between runs (density fits); None = nowhere.
     """
 
     round: int = 1
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     labelled: Optional[np.ndarray] = None
     source: Optional[RegionStats] = None
+    cache_dir: Optional[Path] = None
 
 
 @dataclass

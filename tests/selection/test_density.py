@@ -140,3 +140,33 @@ def test_fast_setting_is_the_torch_em_cut_short_in_mixed_precision():
     assert isinstance(make_estimator(DensityConfig(), 3), GaussianMixture)  # the default stays scikit-learn's
     with pytest.raises(ValueError, match="backend"):
         make_estimator(DensityConfig(backend="jax"), 3)
+
+
+def test_cached_fits_give_the_same_scores_without_refitting(tmp_path, monkeypatch):
+    import sys
+
+    ds = sys.modules["adeada.selection.density_scores"]
+    target, source = two_domain_toy(seed=3)
+    cfg = DensityConfig(n_jobs=1)
+    first = density_scores(target, source, None, cfg, cache_dir=tmp_path)
+    entries = sorted(tmp_path.glob("*.npz"))
+    assert len(entries) == 1  # one class
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a cached class was fitted again")
+
+    monkeypatch.setattr(ds, "_run_serial", no_fit)
+    again = density_scores(target, source, np.arange(len(target)) < 5, cfg, cache_dir=tmp_path)
+    np.testing.assert_array_equal(again.pi, first.pi)  # the fit does not depend on what is labelled
+    monkeypatch.undo()
+    # Another setting, or other features, is another fit (never a stale entry).
+    density_scores(target, source, None, DensityConfig(n_jobs=1, random_state=1), cache_dir=tmp_path)
+    moved = RegionStats(**{**{c: getattr(target, c) for c in ("image", "region", "pixels", "prob", "pred", "entropy",
+                                                                   "confidence", "margin")},
+                           "feature": target.feature + np.float32(0.5)})
+    density_scores(moved, source, None, cfg, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 3
+    # A damaged entry is refitted and rewritten, not an error.
+    entries[0].write_bytes(b"not an npz")
+    healed = density_scores(target, source, None, cfg, cache_dir=tmp_path)
+    np.testing.assert_array_equal(healed.pi, first.pi)

@@ -63,7 +63,7 @@ class ADeADA(Strategy):
         pi = np.full(len(target), np.nan)
         d_rows = np.zeros(0, np.int64)
         if b_d > 0:
-            dens = density_scores(target, ctx.source, ctx.labelled, cfg.density)
+            dens = density_scores(target, ctx.source, ctx.labelled, cfg.density, cache_dir=ctx.cache_dir)
             pi = dens.pi
             d_rows = self._density_part(target, cand, pi, dens.kl, dens.scored, b_d, diag)
             diag.update(kl=dens.kl.tolist(), n_components=dens.n_components.tolist(),
