@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="skip finished cells, resume unfinished ones")
     p.add_argument("--full-supervision", action="store_true",
                    help="also run the 100%% reference: the whole target pool labelled, per seed")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="cells run at once, each in its own process with cores/N threads (default 1)")
 
     p = sub.add_parser("export", help="write a round's selection as an annotation job")
     p.add_argument("--run", required=True, metavar="DIR")
@@ -111,7 +113,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     cfg = load_run_config(args.config, args.overrides)
     summary = run_compare(cfg, args.out, _split(args.strategies), _split(args.seeds, int),
-                          resume=args.resume, progress=not args.quiet, full_supervision=args.full_supervision)
+                          resume=args.resume, progress=not args.quiet, full_supervision=args.full_supervision,
+                          jobs=args.jobs)
     print(format_markdown_table(summary))
     return 0
 

@@ -97,6 +97,7 @@ def test_import_then_resume_fine_tunes_on_exactly_the_annotated_regions(human_ru
         (["run", "--resume", "--out", "{tmp}/missing"], "does not exist"),
         (["run", "--set", "selection.strategy=nope", "--out", "{tmp}/x"], "unknown selection strategy 'nope'"),
         (["compare", "--strategies", "rand,nope", "--out", "{tmp}/c"], "unknown selection strategy 'nope'"),
+        (["compare", "--jobs", "0", "--out", "{tmp}/c"], "jobs=0; expected >= 1"),
         (["export", "--run", "{run}", "--round", "7", "--format", "folder", "--out", "{tmp}/j"], "round 7 has no selection"),
         (["import", "--run", "{run}", "--round", "1", "--labels", "{tmp}/none"], "labels"),
         (["report", "--run", "{tmp}/nothing"], "does not exist"),
@@ -174,3 +175,13 @@ def test_compare_and_report(tmp_path, tiny_config):
     assert main(["--quiet", "report", "--run", str(out)]) == 0
     assert main(["--quiet", "report", "--run", str(out / "rand" / "seed0")]) == 0
     assert (out / "rand" / "seed0" / "plots" / "per_class.png").exists()
+
+
+def test_a_failing_cell_of_a_parallel_comparison_is_named(tmp_path, tiny_config, capsys):
+    # AADA's discriminator needs maps of at least 32x32; the tiny images are 48x64 -> 12x16 logits.
+    out = tmp_path / "cmp"
+    assert main(["--quiet", "compare", "--config", str(tiny_config), "--set", "loop.rounds=1",
+                 "--strategies", "rand,aada", "--seeds", "0", "--jobs", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "compare cell aada seed 0" in err[0] and "--resume" in err[0]
+    assert (out / "aada" / "seed0" / "config.yaml").exists()  # what ran is kept for --resume

@@ -69,8 +69,12 @@ def check_datasets(cfg: RunConfig) -> None:
                              f"data.target_pool has {len(pool)} {pool[:4]}...: all three must share one class list")
 
 
-def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bool = True) -> RunDir:
+def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bool = True,
+             until: str | None = None) -> RunDir:
     """Run (or resume) the whole active loop into the run folder ``out``.
+
+    ``until="warmup"`` stops once the warm-up is done (``adeada compare --jobs`` trains the shared
+    warm-up once before its workers start).
 
     Returns:
         The run folder.
@@ -80,12 +84,16 @@ def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bo
     """
     from adeada.selection import get_strategy
 
+    if until not in (None, "warmup"):
+        raise ValueError(f"run_loop(until={until!r}): only 'warmup' is supported")
     if cfg is not None:
         get_strategy(cfg.selection.strategy, cfg.selection)  # a typo fails now, not after the warm-up
     cfg, run = prepare_run_folder(cfg, Path(out), resume)
     log.info("run folder %s", run.root)
     ctx = RunContext(cfg, run, progress=progress)
     timed(run, "warmup", lambda: steps.warmup(ctx))
+    if until == "warmup":
+        return run
     timed(run, step(0, "eval"), lambda: steps.evaluate_round(ctx, 0))
     for k in range(1, cfg.loop.rounds + 1):
         timed(run, step(k, "stats"), lambda: steps.region_stats(ctx, k))
@@ -111,7 +119,9 @@ def timed(run: RunDir, name: str, fn) -> None:
     start = time.perf_counter()
     info = fn() or {}
     _crash_point(f"{name}:files")
-    run.mark_done(name, seconds=round(time.perf_counter() - start, 3), **info)
+    seconds = time.perf_counter() - start
+    run.mark_done(name, seconds=round(seconds, 3), **info)
+    log.info("%s: %s done in %.1f s", run.root.name, name, seconds)
 
 
 def _crash_point(where: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from adeada.active.context import RunContext
+from adeada.active.context import RunContext, config_hash
 from adeada.active.labels import PartialLabelDataset, merged_labels
 from adeada.active.oracle import GroundTruthOracle
 from adeada.active.rundir import RunDir, read_csv, save_label_png
@@ -69,24 +69,65 @@ def region_stats(ctx: RunContext, k: int) -> dict:
     from adeada.selection import compute_region_stats
 
     needs = _strategy_needs(ctx)
-    model = ctx.load_model(ctx.round_checkpoint(k - 1))
-    discriminator = _load_discriminator(ctx) if needs.get("domain_score") else None
-    common = dict(
-        device=ctx.device, feature_dtype=np.dtype(ctx.cfg.selection.feature_dtype), num_classes=ctx.num_classes,
-        progress=ctx.progress, resize=ctx.cfg.loop.stats_resize,
-    )
+    model = None
+
+    def stats_of(dataset, **extra):
+        nonlocal model
+        if model is None:
+            model = ctx.load_model(ctx.round_checkpoint(k - 1))
+        if extra.pop("domain_score", False):
+            extra["discriminator"] = _load_discriminator(ctx)
+        return compute_region_stats(
+            model, dataset, ctx.prepared_store(dataset), device=ctx.device,
+            feature_dtype=np.dtype(ctx.cfg.selection.feature_dtype), num_classes=ctx.num_classes,
+            progress=ctx.progress, resize=ctx.cfg.loop.stats_resize, **extra,
+        )
+
     folder = ctx.run.round_dir(k)
-    target = compute_region_stats(
-        model, ctx.pool, ctx.prepared_store(ctx.pool), discriminator=discriminator,
-        edges=needs.get("edge", False), **common,
-    )
+    flags = {"edges": needs.get("edge", False), "domain_score": needs.get("domain_score", False)}
+    target = _shared_stats(ctx, k, "target_pool", flags, lambda: stats_of(ctx.pool, **flags))
     target.save(folder / "stats_target.npz")
     info = {"target_regions": len(target)}
     if needs.get("source"):
-        source = compute_region_stats(model, ctx.source, ctx.prepared_store(ctx.source), **common)
+        source = _shared_stats(ctx, k, "source", {}, lambda: stats_of(ctx.source))
         source.save(folder / "stats_source.npz")
         info["source_regions"] = len(source)
     return info
+
+
+def _shared_stats(ctx: RunContext, k: int, dataset: str, flags: dict, compute):
+    """Round 1 scores the pool with the warm-up model, which every run of the same setup shares:
+    its statistics are kept in ``cache_dir/region_stats`` and reused by every strategy and seed.
+    Later rounds use the run's own model, so they are computed (and not cached: nobody else
+    would read them)."""
+    from adeada.selection import RegionStats
+
+    if k != 1:
+        return compute()
+    cfg = ctx.cfg
+    key = config_hash(file_digest(ctx.warmup_checkpoint), getattr(cfg.data, dataset), cfg.regions, cfg.model,
+                      cfg.loop.stats_resize, cfg.selection.feature_dtype, flags, length=20)
+    path = ctx.cache_dir / "region_stats" / f"{dataset}-{key}.npz"
+    if path.exists():
+        try:
+            return RegionStats.load(path)
+        except Exception as err:  # a damaged entry is recomputed and rewritten
+            log.warning("ignoring unreadable cached statistics %s (%s)", path, err)
+    stats = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stats.save(path)
+    return stats
+
+
+def file_digest(path: Path) -> str:
+    """blake2b of a file's bytes (a checkpoint's identity, whatever its name)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _load_discriminator(ctx: RunContext):
@@ -128,7 +169,8 @@ def select(ctx: RunContext, k: int) -> dict:
     )
     budget = int(round(ctx.cfg.selection.budget_fraction * ctx.pool_pixels))
     strategy = get_strategy(ctx.cfg.selection.strategy, ctx.cfg.selection)
-    sel = strategy.select(target, budget, SelectionContext(round=k, rng=ctx.rng(k), labelled=labelled, source=source))
+    sel = strategy.select(target, budget, SelectionContext(round=k, rng=ctx.rng(k), labelled=labelled, source=source,
+                                                            cache_dir=ctx.cache_dir / "density_fits"))
     rows = []
     for row, score, part in zip(sel.rows, sel.scores, sel.part):
         img = int(target.image[row])

@@ -1,0 +1,74 @@
+"""``adeada compare``: parallel cells equal serial ones; round 1's work is done once for all cells."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from adeada.active.compare import run_compare
+from adeada.active.loop import run_loop
+from adeada.config import load_run_config
+from tests.tiny_run import write_tiny_config
+
+pytestmark = pytest.mark.slow
+
+
+def file_digests(root: Path) -> dict[str, str]:
+    """Digest of every result file of a comparison (tables, selections, statistics, metrics)."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.suffix in {".csv", ".npz"} and p.name != "timings.json"}
+
+
+def test_two_workers_give_the_files_of_one_process(tmp_path):
+    # Separate caches: the second comparison must compute everything itself, not read the first's.
+    results = {}
+    for jobs in (1, 2):
+        root = tmp_path / f"jobs{jobs}"
+        root.mkdir()
+        cfg = load_run_config(write_tiny_config(root))
+        run_compare(cfg, root / "cmp", ["density"], [0, 1], progress=False, full_supervision=True, jobs=jobs)
+        results[jobs] = file_digests(root / "cmp")
+    assert len(results[1]) > 15 and any("density/seed1/rounds/02/selection.csv" in k for k in results[1])
+    assert results[1] == results[2]
+
+
+def test_round_one_statistics_and_density_fits_are_shared(tmp_path, monkeypatch):
+    import sys
+
+    ds = sys.modules["adeada.selection.density_scores"]  # the package re-exports a function of that name
+
+    fitted = []
+    real = ds._run_serial
+
+    def counting(jobs, *args, **kwargs):
+        fitted.extend(c for c, _, _ in jobs)
+        return real(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(ds, "_run_serial", counting)
+    cfg = load_run_config(write_tiny_config(tmp_path))
+    run_compare(cfg, tmp_path / "cmp", ["rand", "ent", "density", "adeada"], [0, 1], progress=False)
+    stats = sorted(p.name.split("-")[0] for p in (tmp_path / "cache" / "region_stats").glob("*.npz"))
+    assert stats == ["source", "target_pool"]  # one entry each, for 8 cells
+    firsts = {(tmp_path / "cmp" / s / f"seed{seed}" / "rounds" / "01" / "stats_target.npz").read_bytes()
+              for s in ("rand", "ent", "density", "adeada") for seed in (0, 1)}
+    assert len(firsts) == 1
+    # Classes each cell fitted per round (n_components > 0), from the selections' diagnostics.
+    scored = {}
+    for s in ("density", "adeada"):
+        for seed in (0, 1):
+            for k in (1, 2):
+                info = json.loads((tmp_path / "cmp" / s / f"seed{seed}" / "rounds" / f"{k:02d}" /
+                                   "selection_info.json").read_text())["diagnostics"]
+                scored[s, seed, k] = sum(1 for n in info.get("n_components", []) if n > 0)
+    round1 = {n for (s, seed, k), n in scored.items() if k == 1}
+    assert len(round1) == 1 and round1.pop() > 0
+    once = scored["density", 0, 1] + sum(n for (s, seed, k), n in scored.items() if k == 2)
+    assert len(fitted) == once  # round 1 fitted by the first cell only, reused by the other three
+    assert len(list((tmp_path / "cache" / "density_fits").glob("*.npz"))) == once
+
+
+def test_run_loop_refuses_an_unknown_stop_point(tmp_path, tiny_config):
+    with pytest.raises(ValueError, match="until='eval'"):
+        run_loop(load_run_config(tiny_config), tmp_path / "run", until="eval")
+    assert not (tmp_path / "run").exists()
