@@ -28,7 +28,14 @@ def report(folder: str | Path) -> list[Path]:
         raise RunFolderError(f"{folder} holds neither a run (state.json) nor a comparison (<strategy>/seed<N>/)")
     from adeada.active.compare import FULL, write_compare_report
 
-    strategies = sorted({c.name for c in cells} - {FULL})  # the reference is read separately
+    found = {c.name for c in cells} - {FULL}  # the reference is read separately
+    # Keep the order the comparison was run in (its results.csv), new strategies after it.
+    known = []
+    if (folder / "results.csv").exists():
+        from adeada.active.rundir import read_csv
+
+        known = [s for s in dict.fromkeys(r["strategy"] for r in read_csv(folder / "results.csv")) if s in found]
+    strategies = known + sorted(found - set(known))
     seeds = sorted({int(p.name[4:]) for p in folder.glob("*/seed*") if p.name[4:].isdigit()})
     write_compare_report(folder, strategies, seeds)
     return [folder / "summary.md", folder / "miou_vs_labels.png"]

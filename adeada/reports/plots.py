@@ -56,9 +56,13 @@ def plot_miou_vs_labels(
     """
     if not curves:
         raise ValueError(f"plot_miou_vs_labels({out_path}): no curve to plot")
-    fig = Figure(figsize=(6.4, 4.4))
+    # More than 6 curves (a whole comparison): legend outside, fainter bands, and a dashed style
+    # for the curves after the tenth, which would otherwise repeat the first ten's colours.
+    many = len(curves) > 6
+    fig = Figure(figsize=(8.4, 4.8) if many else (6.4, 4.4))
     ax = fig.add_subplot(1, 1, 1)
-    for name, points in curves.items():
+    palette = [f"C{i}" for i in range(10)]
+    for i, (name, points) in enumerate(curves.items()):
         if any(len(p) != 3 for p in points):
             raise ValueError(
                 f"plot_miou_vs_labels: strategy {name!r} has a point that is not "
@@ -68,11 +72,13 @@ def plot_miou_vs_labels(
             continue
         pts = np.array(sorted((_number(x), _number(m), _number(s)) for x, m, s in points))
         x, mean, std = pts[:, 0], pts[:, 1], pts[:, 2]
-        (line,) = ax.plot(x, mean, marker="o", markersize=4, label=name)
+        (line,) = ax.plot(x, mean, marker="o", markersize=4, label=name, color=palette[i % 10],
+                          linestyle=("-", "--", "-.")[(i // 10) % 3])
         has_std = np.isfinite(std)
         if has_std.any():
             band = np.where(has_std, std, 0.0)
-            ax.fill_between(x, mean - band, mean + band, color=line.get_color(), alpha=0.2, linewidth=0)
+            ax.fill_between(x, mean - band, mean + band, color=line.get_color(), alpha=0.07 if many else 0.2,
+                            linewidth=0)
             # A band needs two points; error bars keep a lone point's spread visible.
             ax.errorbar(x[has_std], mean[has_std], yerr=std[has_std], fmt="none",
                         ecolor=line.get_color(), elinewidth=1, capsize=3)
@@ -85,7 +91,10 @@ def plot_miou_vs_labels(
     if title:
         ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small", loc="lower right")
+    if many:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    else:
+        ax.legend(fontsize="small", loc="lower right")
     fig.tight_layout()
     return _save(fig, out_path, dpi)
 
