@@ -1,0 +1,183 @@
+"""Publish an ``adeada compare`` folder: its tables and plot, plus the data behind a "why" study.
+
+    python benchmarks/compare_analysis.py RUNS/camvid_benchmark docs/benchmarks/camvid_day_dusk
+
+copies results.csv, summary.csv, table.md, ablation.md, miou_vs_labels.png and timings.json from
+the comparison folder into the destination, and writes there:
+
+- per_class_iou.csv: per strategy and round, each class's IoU (mean and std over seeds);
+- labelled_classes.csv: per strategy and round, the share of the labelled pixels bought so far
+  that belongs to each TRUE class (read from the labels the oracle revealed), mean over seeds;
+- density_diagnostics.csv: per density-aware cell and round, each class's KL estimate (Eq. 5),
+  mixture size, budget weight and pixel budget (from the selections' diagnostics).
+
+and prints the markdown tables that docs/benchmarks.md quotes. Reads only files: nothing is
+recomputed, so it runs in seconds on the folder of a finished comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from adeada.active.compare import FULL
+from adeada.active.rundir import read_csv
+from adeada.config import load_run_config
+from adeada.reports import format_markdown_table, write_csv
+
+COPIED = ("results.csv", "summary.csv", "table.md", "ablation.md", "miou_vs_labels.png", "timings.json")
+
+
+def cells(root: Path) -> list[tuple[str, int, Path]]:
+    """(strategy, seed, folder) of every finished cell, in a stable order."""
+    out = []
+    for cell in sorted(root.glob("*/seed*")):
+        if (cell / "metrics.csv").exists():
+            out.append((cell.parent.name, int(cell.name[4:]), cell))
+    return out
+
+
+def classes_of(root: Path) -> list[str]:
+    cfg = load_run_config(root / "config.yaml")
+    from adeada.data import build_dataset
+
+    return list(build_dataset(cfg.data.target_pool).classes)
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    a = np.array([v for v in values if math.isfinite(v)], float)
+    if a.size == 0:
+        return math.nan, math.nan
+    return float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else math.nan
+
+
+def per_class_iou(root: Path, classes: list[str]) -> list[dict]:
+    groups: dict[tuple[str, int, str], list[float]] = defaultdict(list)
+    for strategy, _, cell in cells(root):
+        for r in read_csv(cell / "metrics.csv"):
+            for c in classes:
+                value = r.get(f"iou_{c}", "")
+                groups[strategy, int(r["round"]), c].append(float(value) * 100 if value not in ("", "nan") else math.nan)
+    rows = []
+    for (strategy, k, c), values in groups.items():
+        mean, std = _mean_std(values)
+        rows.append({"strategy": strategy, "round": k, "class": c, "iou_mean": mean, "iou_std": std, "n": len(values)})
+    return rows
+
+
+def labelled_classes(root: Path, classes: list[str]) -> list[dict]:
+    """Share of the pixels labelled after each round per true class (void excluded), mean over seeds."""
+    shares: dict[tuple[str, int], list[np.ndarray]] = defaultdict(list)
+    for strategy, _, cell in cells(root):
+        if strategy == FULL:
+            continue
+        total = np.zeros(len(classes), np.int64)
+        for round_dir in sorted((cell / "rounds").glob("[0-9][0-9]")):
+            for png in sorted((round_dir / "labels").glob("*.png")):
+                lab = np.asarray(Image.open(png))
+                total += np.bincount(lab[lab < len(classes)].ravel(), minlength=len(classes))[: len(classes)]
+            if (round_dir / "labels").exists():
+                shares[strategy, int(round_dir.name)].append(total / max(total.sum(), 1))
+    rows = []
+    for (strategy, k), per_seed in shares.items():
+        mean = np.mean(per_seed, axis=0)
+        rows += [{"strategy": strategy, "round": k, "class": c, "share_mean": float(mean[i]), "n": len(per_seed)}
+                 for i, c in enumerate(classes)]
+    return rows
+
+
+def density_diagnostics(root: Path, classes: list[str]) -> list[dict]:
+    rows = []
+    for strategy, seed, cell in cells(root):
+        for info_path in sorted((cell / "rounds").glob("*/selection_info.json")):
+            diag = json.loads(info_path.read_text()).get("diagnostics", {})
+            if "kl" not in diag:
+                continue
+            for i, c in enumerate(classes):
+                def at(key):
+                    values = diag.get(key) or []
+                    return values[i] if i < len(values) and values[i] is not None else math.nan
+                rows.append({"strategy": strategy, "seed": seed, "round": int(info_path.parent.name), "class": c,
+                             "kl": at("kl"), "n_components": at("n_components"), "weight": at("class_weights"),
+                             "class_budget": at("class_budgets"), "density_share": diag.get("density_share")})
+    return rows
+
+
+def iou_table(rows: list[dict], strategies: list[str], k: int, classes: list[str]) -> str:
+    """Markdown: one row per strategy, per-class IoU (mean over seeds) after round ``k``."""
+    by = {(r["strategy"], r["round"], r["class"]): r["iou_mean"] for r in rows}
+    out = [{"strategy": s, **{c: by.get((s, k if s != FULL else 1, c), math.nan) for c in classes}}
+           for s in strategies]
+    return format_markdown_table(out, float_format="{:.1f}")
+
+
+def share_table(rows: list[dict], strategies: list[str], k: int, classes: list[str]) -> str:
+    by = {(r["strategy"], r["round"], r["class"]): 100 * r["share_mean"] for r in rows}
+    out = [{"strategy": s, **{c: by.get((s, k, c), math.nan) for c in classes}} for s in strategies]
+    return format_markdown_table(out, float_format="{:.1f}")
+
+
+def kl_table(rows: list[dict], strategy: str, classes: list[str]) -> str:
+    """Markdown: the KL estimate of each class per round (mean over seeds) for one strategy."""
+    groups: dict[tuple[int, str], list[float]] = defaultdict(list)
+    budgets: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for r in rows:
+        if r["strategy"] == strategy:
+            groups[r["round"], r["class"]].append(r["kl"])
+            budgets[r["round"], r["class"]].append(r["class_budget"])
+    rounds = sorted({k for k, _ in groups})
+    out = []
+    for k in rounds:
+        row = {"round": k}
+        for c in classes:
+            kl, _ = _mean_std(groups[k, c])
+            budget, _ = _mean_std(budgets[k, c])
+            row[c] = "-" if math.isnan(kl) else f"{kl:.0f} ({budget / 1000:.0f}k)" if not math.isnan(budget) else f"{kl:.0f}"
+        out.append(row)
+    return format_markdown_table(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("comparison", type=Path)
+    parser.add_argument("dest", type=Path)
+    args = parser.parse_args(argv)
+    root, dest = args.comparison, args.dest
+    if not (root / "results.csv").exists():
+        print(f"{root} has no results.csv: is it a finished `adeada compare` folder?", file=sys.stderr)
+        return 2
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        if (root / name).exists():
+            shutil.copyfile(root / name, dest / name)
+    classes = classes_of(root)
+    iou = per_class_iou(root, classes)
+    shares = labelled_classes(root, classes)
+    dens = density_diagnostics(root, classes)
+    write_csv(sorted(iou, key=lambda r: (r["strategy"], r["round"])), dest / "per_class_iou.csv")
+    write_csv(sorted(shares, key=lambda r: (r["strategy"], r["round"])), dest / "labelled_classes.csv")
+    write_csv(dens, dest / "density_diagnostics.csv")
+    strategies = list(dict.fromkeys(r["strategy"] for r in read_csv(root / "results.csv")))
+    last = max(int(r["round"]) for r in read_csv(root / "results.csv"))
+    active = [s for s in strategies if s != FULL]
+    print(f"## per-class IoU after round {last}\n\n" + iou_table(iou, strategies, last, classes))
+    print("\n## per-class IoU of the warm-up (round 0)\n\n" + iou_table(iou, active[:1], 0, classes))
+    print(f"\n## share of labelled pixels per true class after round {last} (%)\n\n"
+          + share_table(shares, active, last, classes))
+    for s in ("adeada", "density"):
+        if any(r["strategy"] == s for r in dens):
+            print(f"\n## {s}: KL per class (class budget in pixels) per round, mean over seeds\n\n"
+                  + kl_table(dens, s, classes))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
