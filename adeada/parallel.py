@@ -15,16 +15,28 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional
 
 
+# Set in every ``spawn_pool`` worker (e.g. the N workers of ``adeada compare --jobs N``): the cores
+# one process may use. Pools opened inside a worker (density fits, superpixels) stay within it
+# instead of each spawning as many processes as the machine has cores.
+CPU_SHARE_ENV = "ADEADA_CPUS"
+
+
 @contextmanager
-def spawn_pool(workers: int, initializer: Optional[Callable[..., Any]] = None,
-               initargs: tuple = ()) -> Iterator[ProcessPoolExecutor]:
+def spawn_pool(workers: int, initializer: Optional[Callable[..., Any]] = None, initargs: tuple = (),
+               threads: int = 1, torch_threads: bool = False) -> Iterator[ProcessPoolExecutor]:
     """A spawn-context ``ProcessPoolExecutor`` whose workers are terminated if the block raises.
+
+    Every worker starts limited to ``threads`` BLAS/OpenMP threads (and, with ``torch_threads``,
+    as many torch intra-op threads; off by default so that workers that never use torch never
+    import it), with ``$ADEADA_CPUS`` set to match, then runs ``initializer(*initargs)``. The
+    processes are the parallelism: a pool of N workers with 2 threads each on 2 cores only makes
+    them wait for each other.
 
     concurrent.futures rather than multiprocessing.Pool: a worker that dies raises
     BrokenProcessPool in the caller instead of being silently replaced while its task hangs.
     """
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                               initializer=initializer, initargs=initargs)
+                               initializer=_start_worker, initargs=(threads, torch_threads, initializer, initargs))
     try:
         yield pool
     except BaseException:
@@ -35,10 +47,22 @@ def spawn_pool(workers: int, initializer: Optional[Callable[..., Any]] = None,
     pool.shutdown(wait=True)
 
 
-# Set by ``adeada compare --jobs N`` in each of its worker processes: the cores one process may
-# use. Pools inside a worker (density fits, superpixels) stay within it instead of each spawning
-# as many processes as the machine has cores (N x 2 processes on 2 cores is slower than N).
-CPU_SHARE_ENV = "ADEADA_CPUS"
+_LIMITS: Optional[object] = None  # kept alive for the worker's lifetime
+
+
+def _start_worker(threads: int, torch_threads: bool, initializer: Optional[Callable[..., Any]],
+                  initargs: tuple) -> None:
+    from threadpoolctl import threadpool_limits
+
+    global _LIMITS
+    os.environ[CPU_SHARE_ENV] = str(threads)
+    _LIMITS = threadpool_limits(limits=threads)
+    if torch_threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def cpu_share() -> int:

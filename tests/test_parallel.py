@@ -35,3 +35,21 @@ def test_cpu_share_follows_the_environment(monkeypatch):
         cpu_share()
     monkeypatch.delenv(CPU_SHARE_ENV)
     assert cpu_share() >= 1
+
+
+def _thread_limits() -> tuple[str, int, int]:
+    import os
+
+    import torch
+    from threadpoolctl import threadpool_info
+
+    from adeada.parallel import CPU_SHARE_ENV
+
+    blas = max((p["num_threads"] for p in threadpool_info()), default=1)
+    return os.environ[CPU_SHARE_ENV], blas, torch.get_num_threads()
+
+
+def test_workers_start_with_their_thread_share(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # what the workers would inherit without the limit
+    with spawn_pool(1, threads=1, torch_threads=True) as pool:
+        assert pool.submit(_thread_limits).result() == ("1", 1, 1)

@@ -123,7 +123,7 @@ def _run_parallel(cells: list[tuple[str, int, RunConfig]], out: Path, jobs: int,
     # worker starts a long cell when the others are about to finish.
     order = sorted(cells, key=lambda c: not _needs_source(c[2]))
     threads = max(1, cpu_share() // jobs)
-    with spawn_pool(jobs, _worker_init, (threads,)) as pool:
+    with spawn_pool(jobs, _worker_init, threads=threads, torch_threads=True) as pool:
         futures = {}
         for strategy, seed, cell_cfg in order:
             cell = out / strategy / f"seed{seed}"
@@ -149,22 +149,8 @@ def _run_parallel(cells: list[tuple[str, int, RunConfig]], out: Path, jobs: int,
     return {"superpixels_seconds": round(superpixel_seconds, 1)}
 
 
-_WORKER_LIMITS = None
-
-
-def _worker_init(threads: int) -> None:
-    """A compare worker: ``threads`` cores for torch, BLAS and any pool it opens."""
-    import os
-
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    from adeada.parallel import CPU_SHARE_ENV
-
-    global _WORKER_LIMITS
-    os.environ[CPU_SHARE_ENV] = str(threads)
-    torch.set_num_threads(threads)
-    _WORKER_LIMITS = threadpool_limits(limits=threads)
+def _worker_init() -> None:
+    """A compare worker (its thread limits come from ``spawn_pool``): one-line warnings only."""
     logging.basicConfig(level=logging.WARNING, format="adeada: %(message)s")
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from adeada.atomic import atomic_open, atomic_write_bytes
@@ -165,8 +164,6 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(store: SuperpixelStore, dataset: Any) -> None:
-    # One BLAS/OpenMP thread per process: processes already use every core.
-    _WORKER["limits"] = threadpool_limits(limits=1)
     _WORKER["store"], _WORKER["dataset"] = store, dataset
 
 

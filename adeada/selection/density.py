@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Protocol
+from typing import Protocol
 
 import numpy as np
 from sklearn.mixture import GaussianMixture
@@ -148,21 +148,3 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
         if log_ds is not None:
             log_ds = log_ds + residual_log_density(res_s, res_q, dropped)
     return {"log_dt": log_dt, "log_ds": log_ds, "n_components": n, "n_source_components": n_s}
-
-
-def limited_worker_init(uses_torch: bool = False) -> None:
-    """Process-pool initializer: one BLAS/OpenMP thread per worker (processes give the parallelism).
-
-    With ``uses_torch`` torch is imported here and set to one intra-op thread as well.
-    """
-    from threadpoolctl import threadpool_limits
-
-    global _LIMITS
-    _LIMITS = threadpool_limits(limits=1)
-    if uses_torch:
-        import torch
-
-        torch.set_num_threads(1)
-
-
-_LIMITS: Optional[object] = None

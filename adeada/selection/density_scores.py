@@ -14,7 +14,7 @@ from tqdm import tqdm
 from adeada.parallel import capped_workers, spawn_pool
 
 from .config import DensityConfig
-from .density import fit_class, limited_worker_init
+from .density import fit_class
 from .fit_cache import FitCache, fit_key
 from .stats import RegionStats
 
@@ -70,7 +70,7 @@ def _run_pool(jobs, target, source, cfg, progress):
     out: dict = {}
     deadline = time.monotonic() + cfg.timeout_s
     uses_torch = cfg.backend == "torch" or cfg.estimator == "gmm_full_fast"
-    with spawn_pool(capped_workers(cfg.n_jobs), limited_worker_init, (uses_torch,)) as ex:
+    with spawn_pool(capped_workers(cfg.n_jobs), torch_threads=uses_torch) as ex:
         futs = {ex.submit(fit_class, target.feature[t].astype(np.float32), source.feature[s].astype(np.float32),
                           target.feature[t].astype(np.float32), cfg): c for c, t, s in jobs}
         pending = set(futs)
