@@ -6,6 +6,8 @@ the datasets are tiny to pickle and identical in every process.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Literal
@@ -35,7 +37,6 @@ class DemoDataset:
         size: (H, W) of every image.
     """
 
-    classes: list[str] = DEMO_CLASSES
     ignore_index: int = IGNORE_INDEX
 
     def __init__(
@@ -71,9 +72,10 @@ class DemoDataset:
         return int(i)
 
     def _render(self, i: int) -> tuple[np.ndarray, np.ndarray, dict]:
-        i = self._check(i)
-        rng = np.random.default_rng([self.seed, _DOMAIN_CODE[self.domain], _SPLIT_CODE[self.split], i])
-        return render_scene(STYLES[self.domain], rng, self.size)
+        """Scene ``i`` (fresh arrays). Loaders read an image and then its label: the scene is drawn
+        once for both (drawing it is the whole cost of loading a demo sample)."""
+        image, label, info = _render_cached(self.seed, self.domain, self.split, self._check(i), self.size)
+        return image.copy(), label.copy(), copy.deepcopy(info)
 
     def image_id(self, i: int) -> str:
         return f"{self.domain}_{self.split}_{self._check(i):06d}"
@@ -95,6 +97,12 @@ class DemoDataset:
     def cache_key(self, i: int) -> str:
         text = f"demo:v{RENDERER_VERSION}:{self.seed}:{self.domain}:{self.split}:{self._check(i)}:{self.size}"
         return hashlib.sha1(text.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=2)
+def _render_cached(seed: int, domain: str, split: str, i: int, size: tuple[int, int]):
+    rng = np.random.default_rng([seed, _DOMAIN_CODE[domain], _SPLIT_CODE[split], i])
+    return render_scene(STYLES[domain], rng, size)
 
 
 @dataclass

@@ -21,7 +21,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from adeada.atomic import atomic_open, atomic_write_bytes
-from adeada.parallel import spawn_pool
+from adeada.parallel import capped_workers, spawn_pool
 from adeada.regions import slic as slic_module
 from adeada.regions.config import RegionsConfig
 
@@ -141,8 +141,6 @@ class SuperpixelStore:
         workers = self.cfg.workers if workers is None else int(workers)
         if workers < 1:
             raise ValueError(f"prepare workers={workers}; expected >= 1")
-        from adeada.parallel import capped_workers
-
         workers = capped_workers(workers)
         missing = [i for i in range(len(dataset)) if not self.is_cached(dataset, i)]
         if not missing:
