@@ -95,6 +95,10 @@ def region_stats(ctx: RunContext, k: int) -> dict:
     return info
 
 
+# Bump when compute_region_stats starts producing different numbers: old cache entries then miss.
+STATS_CACHE_VERSION = 1
+
+
 def _shared_stats(ctx: RunContext, k: int, dataset: str, flags: dict, compute):
     """Round 1 scores the pool with the warm-up model, which every run of the same setup shares:
     its statistics are kept in ``cache_dir/region_stats`` and reused by every strategy and seed.
@@ -105,8 +109,8 @@ def _shared_stats(ctx: RunContext, k: int, dataset: str, flags: dict, compute):
     if k != 1:
         return compute()
     cfg = ctx.cfg
-    key = config_hash(file_digest(ctx.warmup_checkpoint), getattr(cfg.data, dataset), cfg.regions, cfg.model,
-                      cfg.loop.stats_resize, cfg.selection.feature_dtype, flags, length=20)
+    key = config_hash(STATS_CACHE_VERSION, file_digest(ctx.warmup_checkpoint), getattr(cfg.data, dataset),
+                      cfg.regions, cfg.model, cfg.loop.stats_resize, cfg.selection.feature_dtype, flags, length=20)
     path = ctx.cache_dir / "region_stats" / f"{dataset}-{key}.npz"
     if path.exists():
         try:
@@ -169,8 +173,10 @@ def select(ctx: RunContext, k: int) -> dict:
     )
     budget = int(round(ctx.cfg.selection.budget_fraction * ctx.pool_pixels))
     strategy = get_strategy(ctx.cfg.selection.strategy, ctx.cfg.selection)
+    # Only round 1's fits (made on the shared warm-up's features) can be read by another run.
+    fits = ctx.cache_dir / "density_fits" if k == 1 else None
     sel = strategy.select(target, budget, SelectionContext(round=k, rng=ctx.rng(k), labelled=labelled, source=source,
-                                                            cache_dir=ctx.cache_dir / "density_fits"))
+                                                            cache_dir=fits))
     rows = []
     for row, score, part in zip(sel.rows, sel.scores, sel.part):
         img = int(target.image[row])

@@ -46,7 +46,7 @@ class DensityResult:
     extra: dict = field(default_factory=dict)
 
 
-def _jobs(target: RegionStats, source: RegionStats, labelled: np.ndarray, cfg: DensityConfig):
+def _jobs(target: RegionStats, source: RegionStats, cfg: DensityConfig):
     C = target.num_classes
     for c in range(C):
         t_rows = np.flatnonzero(target.pred == c)
@@ -71,8 +71,10 @@ def _run_pool(jobs, target, source, cfg, progress):
     deadline = time.monotonic() + cfg.timeout_s
     uses_torch = cfg.backend == "torch" or cfg.estimator == "gmm_full_fast"
     with spawn_pool(capped_workers(cfg.n_jobs), torch_threads=uses_torch) as ex:
-        futs = {ex.submit(fit_class, target.feature[t].astype(np.float32), source.feature[s].astype(np.float32),
-                          target.feature[t].astype(np.float32), cfg): c for c, t, s in jobs}
+        futs = {}
+        for c, t, s in jobs:
+            tf = target.feature[t].astype(np.float32)  # one array for both roles: pickled once
+            futs[ex.submit(fit_class, tf, source.feature[s].astype(np.float32), tf, cfg)] = c
         pending = set(futs)
         with tqdm(total=len(futs), desc="density (classes)", disable=not progress) as bar:
             while pending:
@@ -114,15 +116,17 @@ def density_scores(target: RegionStats, source: RegionStats, labelled: np.ndarra
     if source.num_classes != C:
         raise ValueError(f"source has {source.num_classes} classes, target has {C}")
     labelled = np.zeros(N, bool) if labelled is None else np.asarray(labelled, bool)
-    jobs = sorted(_jobs(target, source, labelled, cfg), key=lambda j: (-(len(j[1]) + len(j[2])), j[0]))
-    cache = FitCache(cache_dir)
-    keys = {c: fit_key(target.feature[t], source.feature[s], cfg) for c, t, s in jobs} if cache_dir else {}
-    results = {c: hit for c in keys if (hit := cache.get(keys[c])) is not None}
+    jobs = sorted(_jobs(target, source, cfg), key=lambda j: (-(len(j[1]) + len(j[2])), j[0]))
+    results: dict = {}
+    if cache_dir is not None:
+        cache = FitCache(cache_dir)
+        keys = {c: fit_key(target.feature[t], source.feature[s], cfg) for c, t, s in jobs}
+        results = {c: hit for c, key in keys.items() if (hit := cache.get(key)) is not None}
     todo = [j for j in jobs if j[0] not in results]
     parallel = capped_workers(cfg.n_jobs) > 1 and len(todo) > 1
     fitted = (_run_pool if parallel else _run_serial)(todo, target, source, cfg, progress) if todo else {}
-    for c, r in fitted.items():
-        if c in keys:
+    if cache_dir is not None:
+        for c, r in fitted.items():
             cache.put(keys[c], r)
     results.update(fitted)
     pi = np.full(N, np.nan)

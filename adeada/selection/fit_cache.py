@@ -4,8 +4,9 @@ A fit is a pure function of one class's target and source features and the estim
 (its random state included). Runs that share a model see the same features: every cell of a
 comparison selects its first round with the shared warm-up model, so without this cache
 ``adeada compare`` fits the same mixtures once per density-aware strategy and seed (12 times on
-the CamVid benchmark). A changed feature, class membership or setting changes the key, so an
-entry can never be stale.
+the CamVid benchmark). A changed feature, class membership or setting changes the key, and so
+does a new scikit-learn / torch version or a change of ``FORMAT_VERSION`` (bump it whenever
+``fit_class`` or the estimators start computing different numbers).
 """
 
 from __future__ import annotations
@@ -24,13 +25,25 @@ from .config import DensityConfig
 
 # Settings that change how a fit is run, not what it returns.
 _NOT_IN_KEY = ("n_jobs", "timeout_s")
+FORMAT_VERSION = 1
+
+
+def _code_versions(cfg: DensityConfig) -> dict:
+    import sklearn
+
+    versions = {"format": FORMAT_VERSION, "sklearn": sklearn.__version__}
+    if cfg.backend == "torch" or cfg.estimator == "gmm_full_fast":
+        import torch
+
+        versions["torch"] = torch.__version__
+    return versions
 
 
 def fit_key(target: np.ndarray, source: np.ndarray, cfg: DensityConfig) -> str:
     """A hash of one class's fit inputs: both feature arrays (values, dtype, shape) and the settings."""
     settings = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in _NOT_IN_KEY}
     h = hashlib.blake2b(digest_size=20)
-    h.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    h.update(json.dumps([settings, _code_versions(cfg)], sort_keys=True, default=str).encode())
     for arr in (target, source):
         a = np.ascontiguousarray(arr)
         h.update(f"{a.dtype.str}{a.shape}".encode())
@@ -39,14 +52,12 @@ def fit_key(target: np.ndarray, source: np.ndarray, cfg: DensityConfig) -> str:
 
 
 class FitCache:
-    """``<folder>/<key>.npz`` per fitted class; ``None`` folder = no caching."""
+    """``<folder>/<key>.npz`` per fitted class."""
 
-    def __init__(self, folder: Optional[str | Path]) -> None:
-        self.folder = None if folder is None else Path(folder)
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
 
     def get(self, key: str) -> Optional[dict]:
-        if self.folder is None:
-            return None
         path = self.folder / f"{key}.npz"
         if not path.exists():
             return None
@@ -62,9 +73,6 @@ class FitCache:
             return None
 
     def put(self, key: str, result: dict) -> None:
-        if self.folder is None:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
         has_source = result["log_ds"] is not None
         with atomic_open(self.folder / f"{key}.npz") as f:
             np.savez(f, log_dt=np.asarray(result["log_dt"], np.float64),
