@@ -5,9 +5,9 @@ fine-tuning and evaluation feed it the same images again (and a comparison of 15
 seeds feeds them 45 times more). Memoising it leaves only the head to compute, which is what makes
 CPU-scale comparisons on real images possible.
 
-The key of an image is a hash of the exact input tensor (after resizing and normalisation) plus a
-fingerprint of the backbone's weights, so a different resize, augmentation or weight file can
-never return a stale entry. Values are kept in float32: results are bit-identical to no memo.
+The key of an image is a hash of the exact input tensor (after resizing and normalisation) and the
+autocast mode it runs under, plus a fingerprint of the backbone's weights, so a different resize,
+precision, augmentation or weight file can never return a stale entry. Values are kept in float32: results are bit-identical to no memo.
 The memo patches the backbone *instance's* ``forward``, so module names and state dicts (and
 every checkpoint) are unchanged.
 """
@@ -87,7 +87,11 @@ def memoize_backbone(model: nn.Module, max_mb: int = 4096) -> MemoStore:
     compute = backbone.forward
 
     def forward(x: torch.Tensor) -> Any:
-        keys = [_sample_key(x[i]) for i in range(x.shape[0])]
+        # Under autocast the backbone returns other numbers (and dtypes): never serve them to a
+        # full-precision caller, or the reverse.
+        kind = x.device.type
+        mode = f"|{torch.is_autocast_enabled(kind)}:{torch.get_autocast_dtype(kind)}"
+        keys = [_sample_key(x[i]) + mode for i in range(x.shape[0])]
         found = [store.get(k) for k in keys]
         missing = [i for i, f in enumerate(found) if f is None]
         if missing:

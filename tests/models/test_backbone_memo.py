@@ -46,3 +46,17 @@ def test_store_evicts_least_recently_used_entries_past_its_cap():
     store.get("a")
     store.put("d", {"t": torch.zeros(4)})
     assert list(store.items) == ["c", "a", "d"] and store.bytes == 48
+
+
+def test_outputs_made_under_autocast_are_not_served_to_full_precision_callers():
+    plain, memo = _frozen_tiny(), _frozen_tiny()
+    store = memoize_backbone(memo)
+    x = torch.rand(2, 3, 32, 48) * 255
+    misses = store.misses  # the store is shared with earlier tests' models of the same weights
+    with torch.no_grad():
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            memo(memo.normalize(x))  # fills the memo with bf16 outputs
+        logits, feats = memo(memo.normalize(x))
+        ref_logits, ref_feats = plain(plain.normalize(x))
+    assert torch.equal(logits, ref_logits) and torch.equal(feats, ref_feats)
+    assert store.misses - misses == 4  # the full-precision call computed its own entries
