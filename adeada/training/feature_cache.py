@@ -91,6 +91,8 @@ class BackboneCache:
         return self.items[idx]
 
     def put(self, idx: int, feats: Any, label: torch.Tensor) -> None:
+        if idx in self.items:
+            return
         small = tree_map(lambda t: t.detach().to("cpu", torch.float16), feats)
         size = tree_bytes(small) + label.numel()
         if self.bytes + size > self.max_bytes:

@@ -33,7 +33,8 @@ def cached_batches(stage: Stage, samples: TrainSamples, stream: IndexStream, bat
     for it in range(stage.start, stage.cfg.iterations):
         plan = stage_plan(stage, stream, it, batch_size)
         fresh: dict[int, tuple[Any, torch.Tensor]] = {}
-        missing = [(i, a) for i, a in plan if i not in cache]
+        # A batch across an epoch boundary can hold an image twice: compute and store it once.
+        missing = list({i: (i, a) for i, a in plan if i not in cache}.values())
         if missing:
             images, labels, idxs = collate([samples[item] for item in missing])
             with torch.no_grad(), autocast(stage.device, stage.cfg):

@@ -124,6 +124,18 @@ def test_backbone_cache_matches_uncached_training_and_runs_backbone_once_per_ima
     assert plain[-1] < plain[0]
 
 
+def test_backbone_cache_computes_an_image_repeated_within_a_batch_once():
+    # 3 images, batches of 4: every batch spans two epochs, so one image comes twice.
+    torch.manual_seed(3)
+    model = TinySegNet(3, freeze_backbone=True)
+    calls = []
+    orig = model.forward_backbone
+    model.forward_backbone = lambda x: (calls.append(x.shape[0]), orig(x))[1]
+    train_source_only(model, TwoDomain(3), cfg(iterations=3, batch_size=4, crop_size=None, hflip=False,
+                                               cache_backbone_features=True), progress=False)
+    assert sum(calls) == 3
+
+
 def test_backbone_cache_refused_with_augmentation():
     with pytest.warns(UserWarning, match="random crop/flip"):
         train_source_only(TinySegNet(3, freeze_backbone=True), TwoDomain(2),
