@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import resource
 import sys
 import time
@@ -252,7 +251,7 @@ def ablation_markdown(summary: list[dict]) -> str:
     mean +- std mIoU (%) after the last round (and averaged over all rounds after the warm-up).
     Rows whose strategy was not run are left out; empty string when none was."""
     from adeada.reports import format_markdown_table
-    from adeada.reports.tables import _number, _sort_key
+    from adeada.reports.tables import _number, _sort_key, mean_std_text
 
     rows = []
     for label, name, parts in ABLATION_ROWS:
@@ -260,15 +259,12 @@ def ablation_markdown(summary: list[dict]) -> str:
         if not mine:
             continue
         last = max(mine, key=lambda s: _sort_key(s["round"]))
-        mean_std = f"{_number(last['miou_mean']):.2f}"
-        if not math.isnan(_number(last["miou_std"])):
-            mean_std += f" ± {_number(last['miou_std']):.2f}"
         rows.append({
             "row": label, "strategy": name,
             **{col: "✓" if on else "" for col, on in zip(("uncertainty", "density", "category balance",
                                                               "dynamic schedule"), parts)},
             "labelled %": f"{_number(last['labelled_percent_mean']):.2f}",
-            f"mIoU after round {last['round']}": mean_std,
+            f"mIoU after round {last['round']}": mean_std_text(last["miou_mean"], last["miou_std"]),
             "mean mIoU over rounds": f"{sum(_number(s['miou_mean']) for s in mine) / len(mine):.2f}",
         })
     return format_markdown_table(rows, join_mean_std=False) if rows else ""

@@ -16,6 +16,14 @@ from ._io import PathLike, atomic_write_text
 Row = dict[str, object]
 
 
+def mean_std_text(mean: object, std: object, float_format: str = "{:.2f}") -> str:
+    """"mean ± std"; just "mean" when the std is missing or NaN (one seed); "-" without a mean."""
+    m, sd = _number(mean), _number(std)
+    if math.isnan(m):
+        return "-"
+    return float_format.format(m) if math.isnan(sd) else f"{float_format.format(m)} ± {float_format.format(sd)}"
+
+
 def _number(value: object) -> float:
     if value is None or value == "":
         return math.nan
@@ -109,9 +117,7 @@ def format_markdown_table(
             header.append(base)
 
             def get(r: Mapping[str, object], b: str = base) -> str:
-                mean, std = _number(r.get(b + "_mean")), _number(r.get(b + "_std"))
-                text = _cell(mean, float_format)
-                return text if math.isnan(std) or math.isnan(mean) else f"{text} ± {float_format.format(std)}"
+                return mean_std_text(r.get(b + "_mean"), r.get(b + "_std"), float_format)
         else:
             header.append(col)
 
@@ -138,11 +144,7 @@ def pivot_table(
     table: dict[object, Row] = {}
     for r in summary:
         row = table.setdefault(r.get(row_key), {row_key: r.get(row_key), **{str(c): "-" for c in cols}})
-        mean, std = _number(r.get(f"{value}_mean")), _number(r.get(f"{value}_std"))
-        text = "-" if math.isnan(mean) else float_format.format(mean)
-        if not math.isnan(mean) and not math.isnan(std):
-            text += f" ± {float_format.format(std)}"
-        row[str(r.get(col_key))] = text
+        row[str(r.get(col_key))] = mean_std_text(r.get(f"{value}_mean"), r.get(f"{value}_std"), float_format)
     return list(table.values())
 
 
