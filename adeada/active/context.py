@@ -15,19 +15,13 @@ import torch
 from adeada.active.rundir import RunDir
 from adeada.config import RunConfig
 from adeada.configtools import to_dict
+from adeada.devices import resolve_device
 
 
 def config_hash(*parts: Any, length: int = 12) -> str:
     """A short stable hash of config fragments (dataclasses or plain values)."""
     blob = json.dumps([to_dict(p) for p in parts], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:length]
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` = CUDA when present, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 class RunContext:
@@ -90,7 +84,7 @@ class RunContext:
     # ----- model
     @functools.cached_property
     def device(self) -> torch.device:
-        return resolve_device(self.cfg.loop.device)
+        return torch.device(resolve_device(self.cfg.loop.device))
 
     def new_model(self):
         from adeada.models import build_model

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
+from adeada.devices import resolve_device
 from adeada.evaluation.confusion import ConfusionMatrix, format_iou_table
 from adeada.evaluation.preprocess import resolve_normalize, to_input
 
@@ -88,12 +89,6 @@ def _collate(batch):
     return torch.stack([b[0] for b in batch]), [b[1] for b in batch], [b[2] for b in batch]
 
 
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 @torch.inference_mode()
 def evaluate(model: torch.nn.Module, dataset: Any, num_classes: Optional[int] = None, device: str = "cpu",
              normalize: Optional[Any] = None, batch_size: int = 1, resize: Optional[Sequence[int]] = None,
@@ -130,7 +125,7 @@ def evaluate(model: torch.nn.Module, dataset: Any, num_classes: Optional[int] = 
     if classes and len(classes) != num_classes:
         raise ValueError(f"dataset has {len(classes)} classes, num_classes={num_classes}")
     classes = classes or [str(c) for c in range(num_classes)]
-    dev = resolve_device(device)
+    dev = torch.device(resolve_device(device))
     norm = resolve_normalize(model, normalize)
     rank, world = _dist_rank_world()
     todo = list(range(len(dataset))) if indices is None else list(indices)

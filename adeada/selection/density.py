@@ -7,6 +7,8 @@ from typing import Protocol
 import numpy as np
 from sklearn.mixture import GaussianMixture
 
+from adeada.devices import resolve_device
+
 from .config import DensityConfig
 
 
@@ -53,15 +55,6 @@ def make_estimator(cfg: DensityConfig, n_components: int) -> DensityEstimator:
     # The authors' settings: random_state=0, n_init=1, max_iter=200, rest default.
     return GaussianMixture(n_components=n_components, covariance_type=cov, random_state=cfg.random_state,
                            n_init=1, max_iter=cfg.max_iter, tol=cfg.tol, reg_covar=cfg.reg_covar)
-
-
-def resolve_device(device: str) -> str:
-    """``"auto"`` = ``"cuda"`` when a GPU is visible, else ``"cpu"``; anything else as given."""
-    if device != "auto":
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 class ClassProjection:
