@@ -65,13 +65,10 @@ class ConfusionMatrix:
 
     def reduce_from_all_processes(self) -> None:
         """Sums the matrix over every process of the default group (no-op when not distributed)."""
-        if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
-            return
-        backend = torch.distributed.get_backend()
-        device = torch.device("cuda", torch.cuda.current_device()) if backend == "nccl" else torch.device("cpu")
-        buf = self.mat.to(device)
-        torch.distributed.all_reduce(buf)
-        self.mat = buf.cpu()
+        from adeada.training import distributed as D  # lazy: training imports evaluation
+
+        if D.is_initialized():
+            self.mat = D.all_reduce_sum(self.mat).cpu()
 
     def iou(self) -> np.ndarray:
         """Per-class IoU = TP / (TP + FP + FN); NaN for a class absent from both label and prediction."""

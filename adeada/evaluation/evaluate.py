@@ -154,6 +154,7 @@ def evaluate(model: torch.nn.Module, dataset: Any, num_classes: Optional[int] = 
 
 
 def _dist_rank_world() -> tuple[int, int]:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
+    from adeada.training import distributed as D  # lazy: training imports evaluation
+
+    d = D.info()
+    return d.rank, d.world_size
