@@ -12,9 +12,10 @@ from typing import Any, Callable, Optional, Sequence
 
 import torch
 
-# torchvision's ImageNet statistics in 0..255 units.
-IMAGENET_MEAN = (123.675, 116.28, 103.53)
-IMAGENET_STD = (58.395, 57.12, 57.375)
+from adeada.models.normalization import IMAGENET
+
+# torchvision's ImageNet statistics in 0..255 units (defined once, with the models).
+IMAGENET_MEAN, IMAGENET_STD = IMAGENET.mean, IMAGENET.std
 
 Normalize = Callable[[torch.Tensor], torch.Tensor]
 
