@@ -10,21 +10,14 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import Callable, Union
+from typing import Union
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from adeada.atomic import atomic_path, atomic_write_bytes, atomic_write_text  # noqa: F401 (re-exported)
+from adeada.atomic import atomic_write_bytes, atomic_write_text  # noqa: F401 (atomic_write_text re-exported)
 
 PathLike = Union[str, os.PathLike]
-
-
-def _atomic(path: PathLike, write: Callable[[Path], None], suffix: str) -> Path:
-    """Runs ``write(tmp)`` on a temporary path beside ``path``, then renames it to ``path``."""
-    with atomic_path(path) as tmp:
-        write(tmp)
-    return Path(path)
 
 
 def png_bytes(array: np.ndarray) -> bytes:

@@ -16,17 +16,19 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ._io import PathLike, _atomic
+from adeada.atomic import atomic_path
+
+from ._io import PathLike
 from .tables import _number
-from .overlay import overlay_selection  # noqa: F401  (re-exported: plots.py is the figure API)
-from .palette import class_palette  # noqa: F401
 
 Point = tuple[float, float, float]
 
 
 def _save(fig: Figure, out_path: PathLike, dpi: int) -> Path:
     FigureCanvasAgg(fig)
-    return _atomic(out_path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi), ".png")
+    with atomic_path(out_path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi)
+    return Path(out_path)
 
 
 def plot_miou_vs_labels(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -65,11 +64,6 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(ckpt, dict) or "model" not in ckpt or "iteration" not in ckpt:
         raise CheckpointError(f"checkpoint {path} has no 'model'/'iteration' entries: not written by adeada")
     return ckpt
-
-
-def config_dict(cfg: Any) -> dict[str, Any]:
-    """A dataclass config as a flat-ish dict (nested dataclasses become nested dicts)."""
-    return asdict(cfg) if is_dataclass(cfg) else dict(cfg)
 
 
 def check_resumable(path: str | os.PathLike, ckpt: dict[str, Any], kind: str, cfg: dict[str, Any]) -> None:

@@ -66,7 +66,7 @@ class RankedStrategy(Strategy):
         warn_if_short(target.pixels, cand, budget_pixels)
         s = self.scores(target, ctx)
         rows = take_until(ranked(s, cand), target.pixels, budget_pixels)
-        return make_selection([("other" if self.part == "other" else self.part, rows, s)],
+        return make_selection([(self.part, rows, s)],
                               target.pixels, budget_pixels)
 
     part = "uncertainty"
