@@ -28,14 +28,13 @@ from tqdm import tqdm
 
 from .._io import png_bytes
 from ..palette import class_palette, free_color
-from .common import BACKGROUND, TO_LABEL, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
+from .common import BACKGROUND, TO_LABEL, TO_LABEL_COLOR, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
 from .job import JobWriter, image_entry, manifest_json
-from .mapping import apply_codes, color_table, label_codes, pack, show_color, show_id
+from .mapping import apply_codes, color_table, index_table, pack, show_color, show_id
 
 LABEL_MAP_NAMES = ("label_colors.txt", "label_color.txt")
 SUBSET, CITY = "default", "adeada"
 SUFFIXES = ("_gtFine_labelIds.png", "_gtFine_instanceIds.png", "_gtFine_color.png")
-TO_LABEL_COLOR = (255, 0, 255)
 
 README = """Annotation job (adeada, CVAT "Cityscapes 1.0")
 
@@ -157,5 +156,5 @@ class CityscapesReader:
         ids = np.asarray(image).astype(np.int64)
         if name.endswith("_gtFine_instanceIds.png"):
             ids = np.where(ids >= 1000, ids // 1000, ids)
-        table = {i: (code, n) for i, (n, code) in enumerate(zip(names, label_codes(names, classes)))}
+        table = index_table(names, classes)
         return apply_codes(ids, table, where, show_id)

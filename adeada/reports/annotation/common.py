@@ -21,6 +21,7 @@ from .._io import PathLike, decode_png
 
 IGNORE = 255
 TO_LABEL = "to_label"
+TO_LABEL_COLOR = (255, 0, 255)  # "to_label" regions: magenta, or the nearest free colour (free_color)
 BACKGROUND = "background"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

@@ -23,11 +23,10 @@ from tqdm import tqdm
 
 from .._io import png_bytes
 from ..palette import class_palette, free_color
-from .common import BACKGROUND, TO_LABEL, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
+from .common import BACKGROUND, TO_LABEL, TO_LABEL_COLOR, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
 from .job import JobWriter, image_entry, manifest_json
-from .mapping import apply_codes, color_table, label_codes, pack, show_color, show_id
+from .mapping import apply_codes, color_table, index_table, pack, show_color, show_id
 
-TO_LABEL_COLOR = (255, 0, 255)
 LABELMAP = "labelmap.txt"
 
 README = """Annotation job (adeada, CVAT "Segmentation mask 1.1")
@@ -128,8 +127,8 @@ class CvatMaskReader:
         where = source.describe(name)
         if image.mode in ("L", "I", "I;16"):
             # CVAT reads 1-channel masks as indices into the label map's lines.
-            index_table = {i: (code, n) for i, (n, code) in enumerate(zip(names, label_codes(names, classes)))}
-            return apply_codes(np.asarray(image).astype(np.int64), index_table, where, show_id)
+            table = index_table(names, classes)
+            return apply_codes(np.asarray(image).astype(np.int64), table, where, show_id)
         table = color_table(names, [c for _, c in labels], classes)
         rgb = np.asarray(image.convert("RGB"))
         return apply_codes(pack(rgb), table, where, show_color)

@@ -50,6 +50,11 @@ def label_codes(names: Sequence[str], classes: Sequence[str]) -> list[int]:
     return codes
 
 
+def index_table(names: Sequence[str], classes: Sequence[str]) -> dict[int, tuple[int, str]]:
+    """Label-map line index -> (code, label name), for masks that store indices instead of colours."""
+    return {i: (code, n) for i, (n, code) in enumerate(zip(names, label_codes(names, classes)))}
+
+
 def color_table(names: Sequence[str], colors: Sequence[Color], classes: Sequence[str]) -> dict[int, tuple[int, str]]:
     """Packed colour -> (code, label name); two labels sharing a colour with different codes -> UNKNOWN."""
     table: dict[int, tuple[int, str]] = {}
