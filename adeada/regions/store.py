@@ -97,6 +97,14 @@ class SuperpixelStore:
         """True if a valid, current cache file exists for image ``i``."""
         return self._read(dataset, i, ()) is not None
 
+    def load(self, dataset: Any, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(segments int32 (H, W), counts int64 (R,)) from one read of the cache file (computed
+        and cached if missing): what a statistics pass needs for every image."""
+        cached = self._read(dataset, i, ("segments", "counts"))
+        if cached is None:
+            return self.compute(dataset, i)
+        return cached["segments"].astype(np.int32), cached["counts"].astype(np.int64)
+
     def get(self, dataset: Any, i: int) -> np.ndarray:
         """int32 (H, W) region ids 0..R-1 at label resolution (computed and cached if missing)."""
         cached = self._read(dataset, i, ("segments",))

@@ -183,8 +183,8 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
 def _image_rows(model, disc, dataset, store, i, normalize, device, num_classes, edges,
                 feature_dtype, resize) -> RegionStats:
     image = dataset.load_image(i)
-    sp = np.asarray(store.get(dataset, i))
-    pixels = np.asarray(store.pixel_counts(dataset, i), dtype=np.int64)
+    sp, pixels = store.load(dataset, i)
+    sp, pixels = np.asarray(sp), np.asarray(pixels, dtype=np.int64)
     R = int(sp.max()) + 1
     if len(pixels) != R:
         raise ValueError(f"image {i} of {getattr(dataset, 'name', 'dataset')}: superpixel map has "

@@ -99,6 +99,9 @@ class GridStore:
     def pixel_counts(self, dataset, i):
         return np.bincount(self.get(dataset, i).ravel()).astype(np.int64)
 
+    def load(self, dataset, i):
+        return self.get(dataset, i), self.pixel_counts(dataset, i)
+
 
 def dist_worker(rank: int, world: int, init_file: str, out_path: str) -> None:
     """One rank of the 2-process gloo test: score the dataset sharded, rank 0 saves the table."""
