@@ -118,7 +118,7 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
                          normalize: Optional[Callable[[np.ndarray], torch.Tensor]] = None,
                          device: str | torch.device = "cpu", num_classes: Optional[int] = None,
                          discriminator: Optional[torch.nn.Module] = None, edges: bool = False,
-                         feature_dtype: Any = np.float16, progress: bool = True,
+                         feature_dtype: Any = np.float32, progress: bool = True,
                          resize: Optional[tuple[int, int]] = None) -> RegionStats:
     """Score every region of ``dataset`` with ``model`` in one streaming pass.
 
@@ -140,7 +140,7 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
         discriminator: AdaptSegNet output-space discriminator (softmax map -> logits); its
             sigmoid, read as P(target), is pooled into ``extras['domain_score']`` (AADA).
         edges: add ``extras['edge']``, Canny edge density per region (ReDAL).
-        feature_dtype: dtype of the stored features (float16 halves the table).
+        feature_dtype: dtype of the stored features (float16 halves the table, but moves density scores).
         progress: show a progress bar (rank 0 only).
         resize: optional (H, W) the image is resized to (bilinear) before the model.
 

@@ -27,7 +27,7 @@ class RegionStats:
         image: int32 (N,) dataset index of the image.
         region: int32 (N,) superpixel id inside the image.
         pixels: int64 (N,) region size at label resolution (void included: the labelling cost).
-        feature: (N, D) mean feature (float16 by default to keep big pools small).
+        feature: (N, D) mean feature (float32 by default; float16 halves big pools' tables).
         prob: float32 (N, C) mean softmax probability.
         pred: int64 (N,) predicted class = argmax of ``prob``.
         entropy: float32 (N,) mean over pixels of -sum_c p log p (natural log).

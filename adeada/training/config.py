@@ -39,6 +39,9 @@ class TrainConfig:
         source_weight: weight of the source loss when fine-tuning (0 = target pixels only;
             the source set is then never read).
         device: "auto" (CUDA when available), "cpu", "cuda", ... (under torchrun: the local GPU).
+        average_last: share of the steps at the end whose weights are averaged into the final
+            model (uniform mean of the iterates, as stochastic weight averaging; 0 = off, the
+            last iterate). Removes most of the batch-order noise of short fine-tuning runs.
     """
 
     iterations: int = 2000
@@ -63,6 +66,7 @@ class TrainConfig:
     cache_max_mb: int = 2048
     source_weight: float = 1.0
     device: str = "auto"
+    average_last: float = 0.0
 
 
 @dataclass

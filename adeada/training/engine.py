@@ -10,6 +10,7 @@ import torch
 from tqdm import tqdm
 
 from adeada.training import distributed as D
+from adeada.training.averaging import WeightAverager, averaging_start
 from adeada.training.checkpoint import (check_resumable, maybe_load, model_state, rng_state, save_checkpoint,
                                         set_rng_state)
 from adeada.training.config import TrainConfig
@@ -34,6 +35,7 @@ class Stage:
     dist: D.DistInfo
     extras: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> module/optimizer/scheduler
     start: int = 0
+    averager: Optional[WeightAverager] = None  # cfg.average_last > 0: mean of the last iterates
 
     @property
     def ddp(self) -> bool:
@@ -45,6 +47,8 @@ class Stage:
                "scaler": self.scaler.state_dict(), "rng": rng_state(), "world_size": self.dist.world_size}
         for name, ex in self.extras.items():
             out[name] = {k: v.state_dict() for k, v in ex.items()}
+        if self.averager is not None:
+            out["averager"] = self.averager.state_dict()
         return out
 
 
@@ -76,6 +80,8 @@ def prepare_stage(model: torch.nn.Module, cfg: TrainConfig, kind: str, config: d
         ex.setdefault("scheduler", poly_scheduler(ex["optimizer"], cfg.iterations, cfg.poly_power))
     stage = Stage(kind, cfg, config, model, model, optimizer, scheduler, grad_scaler(device, cfg), device,
                   dist_info, extras)
+    if cfg.average_last > 0:
+        stage.averager = WeightAverager(model, averaging_start(cfg.iterations, cfg.average_last))
     if ckpt is not None:
         check_resumable(ckpt_path, ckpt, kind, config)
         model.load_state_dict(ckpt["model"])
@@ -86,6 +92,8 @@ def prepare_stage(model: torch.nn.Module, cfg: TrainConfig, kind: str, config: d
         for name, ex in extras.items():
             for k, obj in ex.items():
                 obj.load_state_dict(ckpt[name][k])
+        if stage.averager is not None and "averager" in ckpt:
+            stage.averager.load_state_dict(ckpt["averager"])
         if ckpt.get("world_size", 1) == dist_info.world_size and dist_info.rank == 0:
             set_rng_state(ckpt["rng"])
         else:  # other ranks never saved theirs: a fresh, distinct stream per rank and step
@@ -120,6 +128,8 @@ def run_stage(stage: Stage, batches: Iterable[Any], step_fn: Callable[[Any], dic
             for ex in stage.extras.values():
                 ex["scheduler"].step()
             it += 1
+            if stage.averager is not None:
+                stage.averager.update(stage.model, it)
             if it % max(cfg.log_every, 1) == 0 or it == cfg.iterations:
                 logs = D.all_reduce_mean(logs)
                 logs["lr"] = stage.optimizer.param_groups[0]["lr"]
@@ -133,6 +143,9 @@ def run_stage(stage: Stage, batches: Iterable[Any], step_fn: Callable[[Any], dic
         bar.close()
     if it < cfg.iterations:
         raise RuntimeError(f"the batch stream ended after {it} of {cfg.iterations} iterations")
+    if stage.averager is not None:
+        # The final checkpoint holds the averaged weights: a resume from it returns them as they are.
+        stage.averager.apply(stage.model)
     if ckpt_path:
         save(stage, it, ckpt_path)
 
