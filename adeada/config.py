@@ -80,7 +80,7 @@ class RunConfig:
     loop: LoopConfig = field(default_factory=LoopConfig)
 
 
-BUILTIN = ("demo", "camvid_day_dusk", "gta5_cityscapes", "synthia_cityscapes")
+BUILTIN = ("demo", "camvid_day_dusk", "camvid_day_dusk_fine", "gta5_cityscapes", "synthia_cityscapes")
 
 
 def builtin_config(name: str) -> Path:
@@ -108,10 +108,25 @@ def load_run_config(path: str | os.PathLike | None = None, overrides: list[str] 
     data = to_dict(RunConfig())
     if path is not None:
         cfg_path = resolve_config_path(path)
-        data = merge(data, read_yaml(cfg_path))
+        data = merge(data, _read_with_base(cfg_path, ()))
         data = _check(data, f"config file {cfg_path}")
     data = apply_overrides(data, list(overrides or []))
     return _from(data, "--set override" if overrides else "config")
+
+
+def _read_with_base(path: Path, seen: tuple[Path, ...]) -> dict:
+    """A config file's mapping, merged over the config its ``base:`` key names (a path or a
+    built-in name; bases may chain), so that a variant states only what it changes."""
+    data = read_yaml(path)
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ConfigError(f"config file {path}: base must be a config name or path, got {base!r}")
+    base_path = resolve_config_path(base if os.path.isabs(base) or base in BUILTIN else path.parent / base)
+    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+        raise ConfigError(f"config file {path}: base {base!r} leads back to itself")
+    return merge(_read_with_base(base_path, seen + (path.resolve(),)), data)
 
 
 def _check(data: dict, where: str) -> dict:

@@ -77,3 +77,25 @@ def test_floats_in_exponent_form_are_numbers():
     assert from_dict(Outer, apply_overrides(to_dict(Outer()), ["inner.alpha=1e-4"])).inner.alpha == 1e-4
     with pytest.raises(ConfigError, match="expected a number"):
         from_dict(Outer, {"inner": {"alpha": "fast"}})
+
+
+def test_a_config_can_name_a_base_and_state_only_what_it_changes(tmp_path):
+    from adeada.config import load_run_config
+
+    (tmp_path / "a.yaml").write_text("name: a\nloop: {rounds: 7}\nregions: {n_segments: 50}\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\nname: b\nregions: {n_segments: 99}\n")
+    cfg = load_run_config(tmp_path / "b.yaml")
+    assert (cfg.name, cfg.loop.rounds, cfg.regions.n_segments) == ("b", 7, 99)
+    fine = load_run_config("camvid_day_dusk_fine")  # a built-in variant of a built-in config
+    plain = load_run_config("camvid_day_dusk")
+    assert fine.regions.n_segments == 200 and plain.regions.n_segments == 40
+    assert fine.finetune == plain.finetune and fine.data == plain.data
+
+
+def test_a_base_that_leads_back_to_itself_is_refused(tmp_path):
+    from adeada.config import ConfigError, load_run_config
+
+    (tmp_path / "a.yaml").write_text("base: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\n")
+    with pytest.raises(ConfigError, match="leads back to itself"):
+        load_run_config(tmp_path / "a.yaml")

@@ -178,13 +178,17 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -> list[dict]:
-    """results.csv (every cell), summary.csv/.md (mean +- std per strategy and round), the plot.
+def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[int],
+                         reference: str = "adeada") -> list[dict]:
+    """results.csv (every cell), summary.csv/.md (mean +- std per strategy and round), the plot,
+    spread.csv (the mean std over seeds per strategy) and, when ``reference`` ran with several
+    seeds, paired.csv/.md (its paired difference to every other strategy with a 95% interval).
 
     The warm-up (round 0, shared) and, when present, the full-supervision cells are drawn as
     reference lines.
     """
     from adeada.reports import format_markdown_table, plot_miou_vs_labels, summary_table, write_csv
+    from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
 
     rows = collect_rows(out, strategies, seeds)
     if not rows:
@@ -198,6 +202,11 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     ablation = ablation_markdown(summary)
     if ablation:
         atomic_write_text(out / "ablation.md", ablation)
+    write_csv(seed_spread(summary, exclude=[FULL]), out / "spread.csv")
+    if reference in strategies and len(seeds) > 1:
+        paired = paired_differences(rows, reference)
+        write_csv(paired, out / "paired.csv")
+        atomic_write_text(out / "paired.md", paired_markdown(paired, round_names(summary)))
     curves: dict[str, list[tuple[float, float, float]]] = {}
     for s in summary:
         if s["strategy"] != FULL:
@@ -217,15 +226,12 @@ def table_markdown(summary: list[dict]) -> str:
     "100%" column.
     """
     from adeada.reports import format_markdown_table, pivot_table
-    from adeada.reports.tables import _number, _sort_key
+    from adeada.reports.tables import _sort_key
 
     active = [s for s in summary if s["strategy"] != FULL]
     full = [s for s in summary if s["strategy"] == FULL]
     rounds = sorted({str(s["round"]) for s in active}, key=_sort_key)
-    names = {}
-    for k in rounds:
-        shares = [_number(s["labelled_percent_mean"]) for s in active if str(s["round"]) == k]
-        names[k] = "0% (warm-up)" if k == "0" else f"{sum(shares) / len(shares):.2f}%"
+    names = {str(k): v for k, v in round_names(summary).items()}
     rows = [{"strategy": r["strategy"], **{names[k]: r.get(k, "-") for k in rounds}} for r in pivot_table(active)]
     if full:
         for r in rows:
@@ -233,6 +239,19 @@ def table_markdown(summary: list[dict]) -> str:
         ref = pivot_table(full)[0]
         rows.append({"strategy": FULL, **{names[k]: "-" for k in rounds}, "100%": ref.get("1", "-")})
     return format_markdown_table(rows, join_mean_std=False)
+
+
+def round_names(summary: list[dict]) -> dict[int, str]:
+    """Round -> its labelled share of the pool, the mean over the active strategies ("1.02%");
+    round 0 is the shared warm-up."""
+    from adeada.reports.tables import _number
+
+    active = [s for s in summary if s["strategy"] != FULL]
+    names = {}
+    for k in sorted({int(_number(s["round"])) for s in active}):
+        shares = [_number(s["labelled_percent_mean"]) for s in active if int(_number(s["round"])) == k]
+        names[k] = "0% (warm-up)" if k == 0 else f"{sum(shares) / len(shares):.2f}%"
+    return names
 
 
 # The paper's Table 2: which components each ablation row keeps (uncertainty, density, category
