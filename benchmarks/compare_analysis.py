@@ -33,7 +33,8 @@ from adeada.active.rundir import read_csv
 from adeada.config import load_run_config
 from adeada.reports import format_markdown_table, write_csv
 
-COPIED = ("results.csv", "summary.csv", "table.md", "ablation.md", "miou_vs_labels.png", "timings.json")
+COPIED = ("results.csv", "summary.csv", "table.md", "ablation.md", "paired.csv", "paired.md", "spread.csv",
+          "miou_vs_labels.png", "timings.json")
 
 
 def cells(root: Path) -> list[tuple[str, int, Path]]:
@@ -107,7 +108,8 @@ def density_diagnostics(root: Path, classes: list[str]) -> list[dict]:
                     return values[i] if i < len(values) and values[i] is not None else math.nan
                 rows.append({"strategy": strategy, "seed": seed, "round": int(info_path.parent.name), "class": c,
                              "kl": at("kl"), "n_components": at("n_components"), "weight": at("class_weights"),
-                             "class_budget": at("class_budgets"), "density_share": diag.get("density_share")})
+                             "class_budget": at("class_budgets"), "density_pixels": at("density_pixels_by_class"),
+                             "density_share": diag.get("density_share")})
     return rows
 
 

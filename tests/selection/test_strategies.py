@@ -138,6 +138,11 @@ def test_authors_round_robin_mode_runs_and_stays_in_budget():
         sel = get_strategy("adeada", cfg).select(tgt, 10_000, SelectionContext(source=src))
     _check(sel, tgt, 10_000)
     assert "class_weights" in sel.diagnostics
+    # What each predicted class got from the density part, as recorded for the benchmark's analysis.
+    dens = sel.rows[sel.part == "density"]
+    expected = np.bincount(tgt.pred[dens], weights=tgt.pixels[dens], minlength=tgt.num_classes)
+    assert sel.diagnostics["density_pixels_by_class"] == expected.astype(int).tolist()
+    assert sum(sel.diagnostics["density_pixels_by_class"]) > 0
 
 
 def test_selection_records_and_csv(tmp_path):

@@ -66,6 +66,9 @@ class ADeADA(Strategy):
             dens = density_scores(target, ctx.source, ctx.labelled, cfg.density, cache_dir=ctx.cache_dir)
             pi = dens.pi
             d_rows = self._density_part(target, cand, pi, dens.kl, dens.scored, b_d, diag)
+            # What each predicted class really got (either balance mode): the density budget's spread.
+            diag["density_pixels_by_class"] = np.bincount(
+                target.pred[d_rows], weights=target.pixels[d_rows], minlength=target.num_classes).astype(int).tolist()
             diag.update(kl=dens.kl.tolist(), n_components=dens.n_components.tolist(),
                         density_seconds=dens.seconds)
             pieces.append(("density", d_rows, pi))
