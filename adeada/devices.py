@@ -14,3 +14,39 @@ def resolve_device(device: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def native_cpu_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX tiles).
+
+    Without either, torch emulates bf16 on the CPU: the CamVid head's training step took 6.9 s in
+    bf16 against 0.55 s in float32 on an AVX2-only EPYC, where an AVX-512 EPYC gains from it.
+    """
+    import torch
+
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in probes)
+
+
+def use_bf16(setting: bool | str, device_type: str) -> bool:
+    """A bf16 setting (True, False or "auto") for a device type: "auto" means on CUDA, and on a
+    CPU only where bf16 is native. An explicit True on a CPU without native bf16 is obeyed,
+    with a warning (once) that it is emulated there."""
+    if setting == "auto":
+        return device_type == "cuda" or (device_type == "cpu" and native_cpu_bf16())
+    if setting is True and device_type == "cpu" and not native_cpu_bf16():
+        _warn_emulated()
+    return bool(setting)
+
+
+def _warn_emulated() -> None:
+    global _WARNED
+    if not _WARNED:
+        import warnings
+
+        warnings.warn("bf16 is on, but this CPU has no native bfloat16 (AVX512-BF16 or AMX): torch emulates it, "
+                      "about 12x slower than float32 here; set cpu_bf16/bf16 to auto", stacklevel=3)
+        _WARNED = True
+
+
+_WARNED = False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Literal, Optional, Union
 
 
 @dataclass
@@ -15,12 +15,13 @@ class EvalConfig:
         resize: [H, W] the network input size; None feeds images at their own size. Predictions
             are always scored at the LABEL resolution (logits upsampled bilinearly).
         num_workers: DataLoader worker processes (0 = load in the main process).
-        bf16: bfloat16 autocast for the forward pass (CPU and CUDA).
+        bf16: bfloat16 autocast for the forward pass: true, false, or "auto" (on CUDA, and on a
+            CPU only where bf16 is native).
         eval_classes: train ids that enter the headline mIoU (None = all), e.g. SYNTHIA's 13 or 16.
     """
 
     batch_size: int = 1
     resize: Optional[list[int]] = None
     num_workers: int = 0
-    bf16: bool = False
+    bf16: Union[bool, Literal["auto"]] = False
     eval_classes: Optional[list[int]] = None

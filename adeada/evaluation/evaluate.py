@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
-from adeada.devices import resolve_device
+from adeada.devices import resolve_device, use_bf16
 from adeada.evaluation.confusion import ConfusionMatrix, format_iou_table
 from adeada.evaluation.preprocess import resolve_normalize, to_input
 
@@ -92,7 +92,7 @@ def _collate(batch):
 @torch.inference_mode()
 def evaluate(model: torch.nn.Module, dataset: Any, num_classes: Optional[int] = None, device: str = "cpu",
              normalize: Optional[Any] = None, batch_size: int = 1, resize: Optional[Sequence[int]] = None,
-             progress: bool = True, eval_classes: Optional[Sequence[int]] = None, bf16: bool = False,
+             progress: bool = True, eval_classes: Optional[Sequence[int]] = None, bf16: bool | str = False,
              num_workers: int = 0, indices: Optional[Sequence[int]] = None) -> EvalResult:
     """Scores ``model`` on a labelled dataset (the contract's dataset: load_image / load_label).
 
@@ -110,7 +110,7 @@ def evaluate(model: torch.nn.Module, dataset: Any, num_classes: Optional[int] = 
         resize: [H, W] network input size (None = the image's own size).
         progress: show a tqdm bar (rank 0 only).
         eval_classes: indices that enter the headline mIoU (None = all).
-        bf16: bfloat16 autocast.
+        bf16: bfloat16 autocast: True, False or "auto" (see adeada.devices.use_bf16).
         num_workers: DataLoader workers (spawned processes).
         indices: evaluate only these dataset indices.
 
@@ -136,7 +136,7 @@ def evaluate(model: torch.nn.Module, dataset: Any, num_classes: Optional[int] = 
     cm = ConfusionMatrix(num_classes, ignore_index=int(getattr(dataset, "ignore_index", 255)))
     was_training = model.training
     model.eval()
-    amp = torch.autocast(dev.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+    amp = torch.autocast(dev.type, dtype=torch.bfloat16) if use_bf16(bf16, dev.type) else contextlib.nullcontext()
     try:
         for images, labels, _ in tqdm(loader, desc="evaluate", disable=not progress or rank != 0,
                                       dynamic_ncols=True):

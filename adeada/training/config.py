@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 
 @dataclass
@@ -27,7 +27,8 @@ class TrainConfig:
         freeze_bn: keep every BatchNorm in eval mode while training (authors: batch 1, frozen BN).
         amp: autocast on CUDA (amp_dtype); ignored on CPU.
         amp_dtype: "bfloat16" (no loss scaling needed) or "float16" (with a GradScaler).
-        cpu_bf16: bfloat16 autocast on CPU (faster on AMX/AVX-512 CPUs, slightly noisier).
+        cpu_bf16: bfloat16 autocast on CPU: true, false, or "auto" (only where the CPU has native
+            bf16, AVX512-BF16 or AMX: faster there, about 12x slower where it is emulated).
         seed: fixes the data order, augmentations and initial torch RNG.
         log_every: calls log_fn (and updates the progress bar) every this many steps.
         checkpoint_every: saves ckpt_path every this many steps (0 = only at the end).
@@ -57,7 +58,7 @@ class TrainConfig:
     freeze_bn: bool = True
     amp: bool = True
     amp_dtype: Literal["bfloat16", "float16"] = "bfloat16"
-    cpu_bf16: bool = False
+    cpu_bf16: Union[bool, Literal["auto"]] = False
     seed: int = 0
     log_every: int = 10
     checkpoint_every: int = 500

@@ -8,6 +8,7 @@ from typing import Any, ContextManager
 
 import torch
 
+from adeada.devices import use_bf16
 from adeada.training.config import TrainConfig
 
 
@@ -64,7 +65,7 @@ def set_train_mode(model: torch.nn.Module, freeze_bn: bool) -> None:
 def autocast(device: torch.device, cfg: TrainConfig) -> ContextManager:
     if device.type == "cuda" and cfg.amp:
         return torch.autocast("cuda", dtype=getattr(torch, cfg.amp_dtype))
-    if device.type == "cpu" and cfg.cpu_bf16:
+    if device.type == "cpu" and use_bf16(cfg.cpu_bf16, "cpu"):
         return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
