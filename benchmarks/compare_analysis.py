@@ -147,6 +147,32 @@ def kl_table(rows: list[dict], strategy: str, classes: list[str]) -> str:
     return format_markdown_table(out)
 
 
+def concentration_table(rows: list[dict], strategies: list[str]) -> str:
+    """Markdown: per density-aware strategy and round, the largest share of the density part's
+    pixels that went to one predicted class (mean over seeds), and that class."""
+    out = []
+    for strategy in strategies:
+        per_round: dict[int, list[tuple[float, str]]] = defaultdict(list)
+        cells_rows: dict[tuple[int, int], list[dict]] = defaultdict(list)
+        for r in rows:
+            if r["strategy"] == strategy and math.isfinite(r["density_pixels"]):
+                cells_rows[r["seed"], r["round"]].append(r)
+        for (_, k), rs in cells_rows.items():
+            total = sum(r["density_pixels"] for r in rs)
+            if total > 0:
+                top = max(rs, key=lambda r: r["density_pixels"])
+                per_round[k].append((top["density_pixels"] / total, top["class"]))
+        if not per_round:
+            continue
+        row = {"strategy": strategy}
+        for k in sorted(per_round):
+            shares = per_round[k]
+            names = sorted({c for _, c in shares})
+            row[f"round {k}"] = f"{100 * np.mean([v for v, _ in shares]):.0f}% ({'/'.join(names)})"
+        out.append(row)
+    return format_markdown_table(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("comparison", type=Path)
@@ -174,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n## per-class IoU of the warm-up (round 0)\n\n" + iou_table(iou, active[:1], 0, classes))
     print(f"\n## share of labelled pixels per true class after round {last} (%)\n\n"
           + share_table(shares, active, last, classes))
+    print("\n## largest share of the density part's pixels given to one predicted class (mean over seeds)\n\n"
+          + concentration_table(dens, active))
     for s in ("adeada", "density"):
         if any(r["strategy"] == s for r in dens):
             print(f"\n## {s}: KL per class (class budget in pixels) per round, mean over seeds\n\n"
