@@ -73,7 +73,7 @@ def test_unknown_label_id_in_cityscapes_names_value(job, expected, classes, help
     path = export_job(items, classes, "cityscapes", tmp_path / "j.zip", progress=False)
     ids = np.full((24, 32), 5, np.uint8)
     ids[1, 1] = 42  # label_colors.txt has 7 labels
-    helpers.rewrite_zip(path, {"gtFine/default/adeada/img-b_gtFine_labelIds.png": helpers.png(ids)})
+    helpers.rewrite_zip(path, {"gtFine/default/img-b_gtFine_labelIds.png": helpers.png(ids)})
     with pytest.raises(AnnotationError, match=r"img-b_gtFine_labelIds\.png: value 42 is not in the label map"):
         read_labels(path, "cityscapes", expected, classes, progress=False)
 

@@ -115,8 +115,21 @@ class CvatMaskReader:
     markers = (LABELMAP,)
 
     def available(self, source: Source) -> dict[str, str]:
-        return {n[len("SegmentationClass/"):-4]: n for n in source.files("SegmentationClass")
-                if n.lower().endswith(".png") and n.count("/") == 1}
+        """Image id -> mask file. A CVAT task made from a zip with folders inside has frames named
+        ``<folder>/<id>`` and writes ``SegmentationClass/<folder>/<id>.png``: the id is the base
+        name, and two masks with one base name are refused rather than guessed between."""
+        found: dict[str, str] = {}
+        for name in source.files("SegmentationClass"):
+            if not name.lower().endswith(".png"):
+                continue
+            image_id = name.rsplit("/", 1)[-1][:-4]
+            if image_id in found:
+                raise AnnotationError(
+                    f"{source.describe('SegmentationClass')}: {found[image_id]} and {name} both name image "
+                    f"{image_id!r}; keep one of them (CVAT frames from two folders with the same file name)"
+                )
+            found[image_id] = name
+        return found
 
     def decode(self, source: Source, name: str, classes: Sequence[str]) -> tuple[np.ndarray, Optional[np.ndarray]]:
         if not source.exists(LABELMAP):
