@@ -101,12 +101,18 @@ def write_cityscapes_job(items: Sequence[AnnotationItem], classes: Sequence[str]
     writer.add("README.txt", README.format(first=f"{items[0].image_id}.png").encode("utf-8"))
 
 
-def parse_label_colors(text: str, where: str) -> list[tuple[str, tuple[int, int, int]]]:
-    """Reads "r g b name" lines; prepends a black "background" when no label is black (CVAT's rule)."""
-    labels = []
+def parse_label_colors(text: str, where: str) -> list[tuple[str, Optional[tuple[int, int, int]]]]:
+    """Reads "r g b name" lines (or "name" alone: no colour, as Datumaro writes labels without one).
+
+    CVAT's rule for the ids: when no label is black, "background" (added if absent) goes first.
+    """
+    labels: list[tuple[str, Optional[tuple[int, int, int]]]] = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         tokens = line.split()
         if not tokens or tokens[0].startswith("#"):
+            continue
+        if not tokens[0].lstrip("-").isdigit():
+            labels.append((" ".join(tokens), None))
             continue
         try:
             color = tuple(int(v) for v in tokens[:3])
@@ -116,7 +122,10 @@ def parse_label_colors(text: str, where: str) -> list[tuple[str, tuple[int, int,
             raise AnnotationError(f"{where}: line {line_no} {line.strip()!r} is not 'r g b name'") from None
         labels.append((" ".join(tokens[3:]), color))
     if not any(c == (0, 0, 0) for _, c in labels):
-        labels.insert(0, (BACKGROUND, (0, 0, 0)))
+        colored = any(c is not None for _, c in labels)
+        own = [c for n, c in labels if n == BACKGROUND]
+        rest = [(n, c) for n, c in labels if n != BACKGROUND]
+        labels = [(BACKGROUND, own[0] if own else ((0, 0, 0) if colored else None))] + rest
     return labels
 
 
@@ -140,7 +149,7 @@ class CityscapesReader:
                     found[image_id] = name
         return found
 
-    def _labels(self, source: Source, classes: Sequence[str]) -> list[tuple[str, tuple[int, int, int]]]:
+    def _labels(self, source: Source, classes: Sequence[str]) -> list:
         for name in LABEL_MAP_NAMES:
             if source.exists(name):
                 return parse_label_colors(source.read_text(name), source.describe(name))
@@ -158,6 +167,9 @@ class CityscapesReader:
         image = source.read_image(name)
         where = source.describe(name)
         if name.endswith("_gtFine_color.png"):
+            if any(c is None for _, c in labels):
+                raise AnnotationError(f"{where}: label_colors.txt gives no colour for every label, so colour masks "
+                                      "cannot be read; return the _gtFine_labelIds.png masks")
             return apply_codes(pack(np.asarray(image.convert("RGB"))), color_table(names, [c for _, c in labels], classes),
                                where, show_color)
         if image.mode not in ("L", "P", "I", "I;16"):

@@ -90,13 +90,20 @@ def write_cvat_mask_job(items: Sequence[AnnotationItem], classes: Sequence[str],
 
 
 def parse_labelmap(text: str, where: str) -> list[tuple[str, tuple[int, int, int]]]:
-    """Reads ``name:r,g,b:parts:actions`` lines ('#' comments and blank lines skipped)."""
+    """Reads ``name:r,g,b:parts:actions`` lines ('#' comments and blank lines skipped).
+
+    A line without a colour (``name:::``, as Datumaro writes labels that have none) gets the Pascal
+    VOC colour of its position, the colour its masks are painted in.
+    """
     labels = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         parts = line.split(":")
+        if len(parts) > 1 and not parts[1].strip():
+            labels.append((parts[0].strip(), _voc_color(len(labels))))
+            continue
         try:
             color = tuple(int(v) for v in parts[1].split(","))
             if len(color) != 3 or not all(0 <= v <= 255 for v in color):
