@@ -3,6 +3,7 @@
 import hashlib
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -53,10 +54,14 @@ def test_run_stops_for_annotators_and_export_writes_each_format(human_run, tmp_p
     # resuming again before the import keeps waiting (and names this run in its message)
     assert main(["--quiet", "run", "--resume", "--out", str(out)]) == 3
     assert f"adeada import --run {out} --round 1" in capsys.readouterr().err
-    for fmt in ("folder", "cvat_mask", "cityscapes"):
-        target = tmp_path / f"job_{fmt}" if fmt == "folder" else tmp_path / f"job_{fmt}.zip"
-        assert main(["--quiet", "export", "--run", str(out), "--round", "1", "--format", fmt, "--out", str(target)]) == 0
-        assert target.exists()
+    for fmt in ("folder", "cvat_mask", "cityscapes", "label_studio"):
+        for target in (tmp_path / f"job_{fmt}", tmp_path / f"job_{fmt}.zip"):  # .zip: a zip, else a folder
+            assert main(["--quiet", "export", "--run", str(out), "--round", "1", "--format", fmt, "--out", str(target)]) == 0
+            assert zipfile.is_zipfile(target) if target.suffix == ".zip" else (target / "manifest.json").is_file()
+    capsys.readouterr()
+    assert main(["--quiet", "export", "--run", str(out), "--round", "1", "--format", "cvat_mask", "--out",
+                 str(tmp_path / "x.zip"), "--image-url-prefix", "http://h/"]) == 2
+    assert "label_studio format only" in capsys.readouterr().err
 
 
 def test_import_then_resume_fine_tunes_on_exactly_the_annotated_regions(human_run, tmp_path, capsys):
