@@ -126,6 +126,8 @@ class LabelStudioReader:
     markers = (CONFIG,)
 
     def _export_name(self, source: Source) -> str:
+        if source.single_json:
+            return source.files()[0]
         found = [n for n in source.files() if "/" not in n and n.lower().endswith(".json") and n not in JOB_FILES]
         if len(found) != 1:
             raise AnnotationError(
