@@ -163,6 +163,26 @@ def test_import_of_wrong_size_and_unknown_class_is_refused(human_run, tmp_path, 
         assert folder_digest(out) == digest
 
 
+def test_label_studio_import_with_an_unknown_label_is_one_line_and_leaves_the_run_intact(human_run, tmp_path, capsys):
+    _, out = human_run
+    k = 2 if (out / "rounds" / "02" / "selection.csv").exists() else 1
+    job = tmp_path / "ls_job"
+    assert main(["--quiet", "export", "--run", str(out), "--round", str(k), "--format", "label_studio", "--out", str(job)]) == 0
+    tasks = json.loads((job / "tasks.json").read_text())
+    for n, task in enumerate(tasks, start=1):
+        region = task["predictions"][0]["result"][0]
+        brush = dict(region, value=dict(region["value"], brushlabels=["tree"]))
+        task.update(id=n, annotations=[{"id": n, "result": [brush]}])
+    export = tmp_path / "project-1-at-2026.json"
+    export.write_text(json.dumps(tasks))
+    digest = folder_digest(out)
+    capsys.readouterr()
+    assert main(["--quiet", "import", "--run", str(out), "--round", str(k), "--labels", str(export)]) == 2
+    err = capsys.readouterr().err
+    assert "label 'tree' is not one of our classes" in err and "#task=1:" in err and err.count("\n") == 1
+    assert folder_digest(out) == digest
+
+
 def test_compare_and_report(tmp_path, tiny_config):
     out = tmp_path / "cmp"
     assert main(["--quiet", "compare", "--config", str(tiny_config), "--set", "loop.rounds=1",

@@ -79,6 +79,7 @@ class Server:
             "LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED": "true",
             "LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT": str(self.files),
             "LABEL_STUDIO_BASE_DATA_DIR": str(root / "data"),
+            "HOME": str(root),  # it also makes folders under ~/.local/share: not in the user's home
             # Offline and quiet: no version check, analytics or error reports leave the machine.
             "LATEST_VERSION_CHECK": "false", "COLLECT_ANALYTICS": "false", "SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "",
         })
