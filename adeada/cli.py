@@ -19,8 +19,9 @@ from typing import Sequence
 # be set before torch loads its OpenMP runtime; a value the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-# folder: plain PNGs; cvat_mask: CVAT "Segmentation mask 1.1" zip; cityscapes: CVAT "Cityscapes 1.0" zip.
-FORMATS = ("folder", "cvat_mask", "cityscapes")
+# folder: plain PNGs; cvat_mask: CVAT "Segmentation mask 1.1"; cityscapes: CVAT "Cityscapes 1.0";
+# label_studio: a Label Studio BrushLabels project (tasks.json + labeling_config.xml).
+FORMATS = ("folder", "cvat_mask", "cityscapes", "label_studio")
 
 
 def _add_config_args(p: argparse.ArgumentParser, default: str | None) -> None:
@@ -58,7 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", required=True, metavar="DIR")
     p.add_argument("--round", required=True, type=int, metavar="K")
     p.add_argument("--format", default="folder", choices=FORMATS)
-    p.add_argument("--out", required=True, metavar="PATH")
+    p.add_argument("--out", required=True, metavar="PATH", help="a zip if PATH ends in .zip, else a folder")
+    p.add_argument("--image-url-prefix", default=None, metavar="URL",
+                   help="label_studio: tasks load images from URL + images/<id>.png "
+                        "(default: Label Studio's local-files URL of a folder named after --out)")
 
     p = sub.add_parser("import", help="read a round's labels back from annotators")
     p.add_argument("--run", required=True, metavar="DIR")
@@ -122,7 +126,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from adeada.active.human import export_round
 
-    path = export_round(args.run, args.round, args.format, args.out)
+    path = export_round(args.run, args.round, args.format, args.out, image_url_prefix=args.image_url_prefix)
     print(f"adeada: wrote round {args.round}'s annotation job to {path}")
     return 0
 

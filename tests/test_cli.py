@@ -3,6 +3,7 @@
 import hashlib
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -53,10 +54,14 @@ def test_run_stops_for_annotators_and_export_writes_each_format(human_run, tmp_p
     # resuming again before the import keeps waiting (and names this run in its message)
     assert main(["--quiet", "run", "--resume", "--out", str(out)]) == 3
     assert f"adeada import --run {out} --round 1" in capsys.readouterr().err
-    for fmt in ("folder", "cvat_mask", "cityscapes"):
-        target = tmp_path / f"job_{fmt}" if fmt == "folder" else tmp_path / f"job_{fmt}.zip"
-        assert main(["--quiet", "export", "--run", str(out), "--round", "1", "--format", fmt, "--out", str(target)]) == 0
-        assert target.exists()
+    for fmt in ("folder", "cvat_mask", "cityscapes", "label_studio"):
+        for target in (tmp_path / f"job_{fmt}", tmp_path / f"job_{fmt}.zip"):  # .zip: a zip, else a folder
+            assert main(["--quiet", "export", "--run", str(out), "--round", "1", "--format", fmt, "--out", str(target)]) == 0
+            assert zipfile.is_zipfile(target) if target.suffix == ".zip" else (target / "manifest.json").is_file()
+    capsys.readouterr()
+    assert main(["--quiet", "export", "--run", str(out), "--round", "1", "--format", "cvat_mask", "--out",
+                 str(tmp_path / "x.zip"), "--image-url-prefix", "http://h/"]) == 2
+    assert "label_studio format only" in capsys.readouterr().err
 
 
 def test_import_then_resume_fine_tunes_on_exactly_the_annotated_regions(human_run, tmp_path, capsys):
@@ -156,6 +161,26 @@ def test_import_of_wrong_size_and_unknown_class_is_refused(human_run, tmp_path, 
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1
         assert folder_digest(out) == digest
+
+
+def test_label_studio_import_with_an_unknown_label_is_one_line_and_leaves_the_run_intact(human_run, tmp_path, capsys):
+    _, out = human_run
+    k = 2 if (out / "rounds" / "02" / "selection.csv").exists() else 1
+    job = tmp_path / "ls_job"
+    assert main(["--quiet", "export", "--run", str(out), "--round", str(k), "--format", "label_studio", "--out", str(job)]) == 0
+    tasks = json.loads((job / "tasks.json").read_text())
+    for n, task in enumerate(tasks, start=1):
+        region = task["predictions"][0]["result"][0]
+        brush = dict(region, value=dict(region["value"], brushlabels=["tree"]))
+        task.update(id=n, annotations=[{"id": n, "result": [brush]}])
+    export = tmp_path / "project-1-at-2026.json"
+    export.write_text(json.dumps(tasks))
+    digest = folder_digest(out)
+    capsys.readouterr()
+    assert main(["--quiet", "import", "--run", str(out), "--round", str(k), "--labels", str(export)]) == 2
+    err = capsys.readouterr().err
+    assert "label 'tree' is not one of our classes" in err and "#task=1:" in err and err.count("\n") == 1
+    assert folder_digest(out) == digest
 
 
 def test_compare_and_report(tmp_path, tiny_config):

@@ -18,11 +18,12 @@ def open_run(run_dir: str | Path) -> RunContext:
     return RunContext(load_run_config(run.config_path), run, progress=False)
 
 
-def export_round(run_dir: str | Path, k: int, fmt: str, out: str | Path) -> Path:
-    """Write round ``k``'s selection as an annotation job in format ``fmt`` at ``out``."""
+def export_round(run_dir: str | Path, k: int, fmt: str, out: str | Path, image_url_prefix: Optional[str] = None) -> Path:
+    """Write round ``k``'s selection as an annotation job in format ``fmt`` at ``out`` (a zip if it
+    ends in ``.zip``); ``image_url_prefix`` sets the label_studio tasks' image URLs."""
     ctx = open_run(run_dir)
     ctx.run.require_round(k)
-    return export_for_annotators(ctx, k, fmt, Path(out))
+    return export_for_annotators(ctx, k, fmt, Path(out), image_url_prefix=image_url_prefix)
 
 
 def import_round(run_dir: str | Path, k: int, labels_path: str | Path, fmt: Optional[str] = None) -> dict:

@@ -249,12 +249,14 @@ def annotation_items(ctx: RunContext, k: int, with_images: bool = True) -> list[
     return items
 
 
-def export_for_annotators(ctx: RunContext, k: int, fmt: str = "folder", out: Path | None = None) -> Path:
+def export_for_annotators(ctx: RunContext, k: int, fmt: str = "folder", out: Path | None = None,
+                          image_url_prefix: str | None = None) -> Path:
     """Write round ``k``'s selection as an annotation job (default: a folder inside the round)."""
     from adeada.reports import export_job
 
     out = out or ctx.run.round_dir(k) / "annotation_job"
-    return export_job(annotation_items(ctx, k), ctx.classes, fmt, out, progress=ctx.progress)
+    return export_job(annotation_items(ctx, k), ctx.classes, fmt, out, progress=ctx.progress,
+                      image_url_prefix=image_url_prefix)
 
 
 # ----------------------------------------------------------------------------------- training

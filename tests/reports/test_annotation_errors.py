@@ -73,7 +73,7 @@ def test_unknown_label_id_in_cityscapes_names_value(job, expected, classes, help
     path = export_job(items, classes, "cityscapes", tmp_path / "j.zip", progress=False)
     ids = np.full((24, 32), 5, np.uint8)
     ids[1, 1] = 42  # label_colors.txt has 7 labels
-    helpers.rewrite_zip(path, {"gtFine/default/adeada/img-b_gtFine_labelIds.png": helpers.png(ids)})
+    helpers.rewrite_zip(path, {"gtFine/default/img-b_gtFine_labelIds.png": helpers.png(ids)})
     with pytest.raises(AnnotationError, match=r"img-b_gtFine_labelIds\.png: value 42 is not in the label map"):
         read_labels(path, "cityscapes", expected, classes, progress=False)
 
@@ -149,3 +149,50 @@ def test_export_does_not_overwrite(job, classes, tmp_path):
     export_job(items, classes, "folder", tmp_path / "job", progress=False)
     with pytest.raises(AnnotationError, match="already exists"):
         export_job(items, classes, "folder", tmp_path / "job", progress=False)
+
+
+@pytest.mark.parametrize("fmt", ["folder", "cvat_mask", "cityscapes", "label_studio"])
+def test_out_ending_in_zip_is_a_zip_else_a_folder_for_every_format(fmt, job, classes, tmp_path):
+    import zipfile
+
+    items, _ = job
+    as_zip = export_job(items, classes, fmt, tmp_path / "job.zip", progress=False)
+    as_dir = export_job(items, classes, fmt, tmp_path / "job", progress=False)
+    assert zipfile.is_zipfile(as_zip) and as_dir.is_dir()
+    with zipfile.ZipFile(as_zip) as z:
+        zipped = {n for n in z.namelist() if not n.endswith("/")}
+    assert zipped == {p.relative_to(as_dir).as_posix() for p in as_dir.rglob("*") if p.is_file()}
+    for existing in (as_zip, as_dir):  # never overwritten, whatever the format
+        with pytest.raises(AnnotationError, match="already exists"):
+            export_job(items, classes, fmt, existing, progress=False)
+
+
+def _move_cvat_masks(path, helpers, folders):
+    """What CVAT exports for frames that were uploaded inside folders: SegmentationClass/<folder>/<id>.png."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        masks = {n: z.read(n) for n in z.namelist() if n.startswith("SegmentationClass/")}
+    replace = {n: None for n in masks}
+    for name, data in masks.items():
+        for folder in folders:
+            replace[name.replace("SegmentationClass/", f"SegmentationClass/{folder}/")] = data
+    helpers.rewrite_zip(path, replace)
+
+
+def test_cvat_masks_of_frames_in_folders_are_read_by_base_name(job, expected, classes, helpers, tmp_path):
+    items, _ = job
+    path = export_job(items, classes, "cvat_mask", tmp_path / "j.zip", progress=False)
+    _move_cvat_masks(path, helpers, ["JPEGImages"])
+    labels, warnings = read_labels(path, None, expected, classes, progress=False)
+    assert set(labels) == set(expected)
+    assert any("SegmentationClass/JPEGImages/img-b.png" in w and "still marked to_label" in w for w in warnings)
+
+
+def test_cvat_masks_with_one_base_name_in_two_folders_are_refused(job, expected, classes, helpers, tmp_path):
+    items, _ = job
+    path = export_job(items, classes, "cvat_mask", tmp_path / "j.zip", progress=False)
+    _move_cvat_masks(path, helpers, ["day", "night"])
+    with pytest.raises(AnnotationError, match=r"SegmentationClass/day/0001TP_006690\.png and "
+                                              r"SegmentationClass/night/0001TP_006690\.png both name image"):
+        read_labels(path, "cvat_mask", expected, classes, progress=False)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from adeada.reports.annotation import FORMATS, detect_format, export_job, read_labels
+from adeada.reports.annotation.brush_rle import mask_to_rle
 from adeada.reports.palette import class_palette
 
 
@@ -21,8 +22,29 @@ def _colors_from_labelmap(text: str) -> dict[str, tuple[int, int, int]]:
     return out
 
 
+def label_studio_export(tasks, truth, classes):
+    """What Label Studio's JSON export holds once each task has one annotation: one brush region
+    per class present in the ground truth (the WHOLE image, as an annotator who paints everything)."""
+    out = []
+    for k, task in enumerate(tasks, start=1):
+        label = truth[task["data"]["image_id"]]
+        h, w = label.shape
+        result = [{"id": f"r{c}", "from_name": "label", "to_name": "image", "type": "brushlabels",
+                   "original_width": w, "original_height": h, "image_rotation": 0,
+                   "value": {"format": "rle", "rle": mask_to_rle(label == c), "brushlabels": [name]}}
+                  for c, name in enumerate(classes) if (label == c).any()]
+        out.append({"id": k, "data": task["data"], "predictions": task["predictions"],
+                    "annotations": [{"id": 100 + k, "was_cancelled": False, "result": result}]})
+    return out
+
+
 def annotate(fmt, job_path, truth, classes, helpers):
     """Plays the annotator: writes the FULL ground truth of every image in the format's own way."""
+    if fmt == "label_studio":
+        tasks = json.loads(helpers.read_zip_text(job_path, "tasks.json"))
+        export = json.dumps(label_studio_export(tasks, truth, classes)).encode()
+        helpers.rewrite_zip(job_path, {"project-1-at-2026-11-29.json": export})
+        return
     if fmt == "folder":
         for image_id, label in truth.items():
             (job_path / "labels" / f"{image_id}.png").write_bytes(helpers.png(label))
@@ -41,7 +63,7 @@ def annotate(fmt, job_path, truth, classes, helpers):
     lut[255] = names.index("background")
     for c, name in enumerate(classes):
         lut[c] = names.index("_".join(name.split()))
-    stem = "gtFine/default/adeada/{}_gtFine_labelIds.png"
+    stem = "gtFine/default/{}_gtFine_labelIds.png"
     helpers.rewrite_zip(job_path, {stem.format(i): helpers.png(lut[l]) for i, l in truth.items()})
 
 
@@ -115,10 +137,10 @@ def test_cityscapes_layout_and_train_id_convention(job, classes, tmp_path, helpe
     assert lines[5] == "0 0 0 background"
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
-        label_ids = np.asarray(__import__("PIL.Image").Image.open(z.open("gtFine/default/adeada/img-b_gtFine_labelIds.png")))
+        label_ids = np.asarray(__import__("PIL.Image").Image.open(z.open("gtFine/default/img-b_gtFine_labelIds.png")))
     for suffix in ("labelIds", "color", "instanceIds"):
-        assert f"gtFine/default/adeada/img-b_gtFine_{suffix}.png" in names
-    assert "imgsFine/leftImg8bit/default/adeada/img-b_leftImg8bit.png" in names
+        assert f"gtFine/default/img-b_gtFine_{suffix}.png" in names
+    assert "images/img-b.png" in names and "imgsFine/leftImg8bit/default/" in names
     inside = np.isin(items[1]["segments"], [3, 12])
     # Pre-annotation: to_label (id C + 1 = 6) on the requested regions, background (id C = 5) elsewhere.
     np.testing.assert_array_equal(label_ids, np.where(inside, 6, 5))
@@ -137,7 +159,7 @@ def test_cityscapes_reexport_with_other_label_order_and_colour_only(job, expecte
         lut = np.zeros((256, 3), np.uint8)
         for c, name in enumerate(classes):
             lut[c] = color_of[name.replace(" ", "")]
-        stem = f"gtFine/default/adeada/{image_id}_gtFine"
+        stem = f"gtFine/default/{image_id}_gtFine"
         replace.update({f"{stem}_labelIds.png": None, f"{stem}_instanceIds.png": None, f"{stem}_color.png": helpers.png(lut[label])})
     helpers.rewrite_zip(path, replace)
     labels, _ = read_labels(path, "cityscapes", expected, classes, progress=False)
@@ -152,7 +174,7 @@ def test_cityscapes_instance_ids_are_read_when_label_ids_are_absent(job, expecte
     for image_id, label in truth.items():
         ids = np.where(label == 255, 5, label).astype(np.uint16)
         ids[label == 2] = 2 * 1000 + 7  # car instances carry label * 1000 + instance
-        stem = f"gtFine/default/adeada/{image_id}_gtFine"
+        stem = f"gtFine/default/{image_id}_gtFine"
         replace.update({f"{stem}_labelIds.png": None, f"{stem}_color.png": None,
                         f"{stem}_instanceIds.png": __import__("adeada.reports._io", fromlist=["png_bytes"]).png_bytes(ids)})
     helpers.rewrite_zip(path, replace)

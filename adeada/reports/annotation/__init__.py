@@ -1,7 +1,9 @@
 """Annotation-job exchange: export a round's selection for human annotators, read their labels back.
 
-Formats: ``"folder"`` (plain folder), ``"cvat_mask"`` (CVAT "Segmentation mask 1.1" zip),
-``"cityscapes"`` (CVAT "Cityscapes 1.0" zip). See each module's docstring for its layout.
+Formats: ``"folder"`` (plain folder), ``"cvat_mask"`` (CVAT "Segmentation mask 1.1"),
+``"cityscapes"`` (CVAT "Cityscapes 1.0"), ``"label_studio"`` (a Label Studio BrushLabels project).
+See each module's docstring for its layout. Every format is written as a zip when the output path
+ends in ``.zip`` and as a folder otherwise.
 """
 
 from __future__ import annotations
@@ -20,15 +22,18 @@ from .common import IGNORE, AnnotationError, AnnotationItem, Source, as_items, r
 from .cvat_mask import CvatMaskReader, write_cvat_mask_job
 from .folder import FolderReader, write_folder_job
 from .job import JobWriter
+from .label_studio import LabelStudioReader, write_label_studio_job
 
 __all__ = ["AnnotationError", "AnnotationItem", "FORMATS", "ImportResult", "detect_format", "export_job", "read_labels"]
 
 logger = logging.getLogger(__name__)
 
-Format = Literal["folder", "cvat_mask", "cityscapes"]
-FORMATS: tuple[str, ...] = ("folder", "cvat_mask", "cityscapes")
-_WRITERS = {"folder": write_folder_job, "cvat_mask": write_cvat_mask_job, "cityscapes": write_cityscapes_job}
-_READERS = {"folder": FolderReader(), "cvat_mask": CvatMaskReader(), "cityscapes": CityscapesReader()}
+Format = Literal["folder", "cvat_mask", "cityscapes", "label_studio"]
+FORMATS: tuple[str, ...] = ("folder", "cvat_mask", "cityscapes", "label_studio")
+_WRITERS = {"folder": write_folder_job, "cvat_mask": write_cvat_mask_job, "cityscapes": write_cityscapes_job,
+            "label_studio": write_label_studio_job}
+_READERS = {"folder": FolderReader(), "cvat_mask": CvatMaskReader(), "cityscapes": CityscapesReader(),
+            "label_studio": LabelStudioReader()}
 
 
 class ImportResult(NamedTuple):
@@ -50,6 +55,7 @@ def export_job(
     fmt: Format,
     out_path: PathLike,
     progress: bool = True,
+    image_url_prefix: Optional[str] = None,
 ) -> Path:
     """Writes an annotation job for the requested regions of each image.
 
@@ -57,9 +63,13 @@ def export_job(
         items: :class:`AnnotationItem` objects (or dicts with the same keys): image id, segments,
             region ids to label, and the image or its path.
         classes: the C class names in train-id order.
-        fmt: "folder" (written as a folder), "cvat_mask" or "cityscapes" (written as a zip).
-        out_path: where to write; must not exist (an empty folder is accepted for "folder").
+        fmt: "folder", "cvat_mask", "cityscapes" or "label_studio".
+        out_path: where to write: a zip if it ends in ``.zip`` (CVAT takes zips), else a folder;
+            must not exist (an empty folder is accepted).
         progress: show a progress bar.
+        image_url_prefix: "label_studio" only: the tasks' image URLs are this prefix +
+            ``images/<id>.png`` (default: Label Studio's local-files URL of a folder named after
+            ``out_path``).
 
     Returns:
         ``out_path``.
@@ -72,15 +82,19 @@ def export_job(
     _check_format(fmt)
     if not classes:
         raise AnnotationError("an annotation job needs at least one class")
+    if image_url_prefix is not None and fmt != "label_studio":
+        raise AnnotationError(f"an image URL prefix applies to the label_studio format only, not {fmt!r}")
     checked = as_items(items)
-    with JobWriter(out_path, as_zip=fmt != "folder") as writer:
-        _WRITERS[fmt](checked, list(classes), writer, progress)
+    options = {} if image_url_prefix is None else {"url_prefix": image_url_prefix}
+    with JobWriter(out_path, as_zip=Path(out_path).suffix.lower() == ".zip") as writer:
+        _WRITERS[fmt](checked, list(classes), writer, progress, **options)
     return Path(out_path)
 
 
 def detect_format(path: PathLike) -> str:
     """Tells the layout of a returned job: labelmap.txt -> "cvat_mask", gtFine/ -> "cityscapes",
-    labels/ -> "folder" (looked for at the top, or inside a single top-level folder)."""
+    labels/ -> "folder", labeling_config.xml or a ``.json`` file -> "label_studio" (looked for at
+    the top, or inside a single top-level folder)."""
     source = Source(path)
     try:
         return _detect(source)
@@ -89,6 +103,8 @@ def detect_format(path: PathLike) -> str:
 
 
 def _detect(source: Source) -> str:
+    if source.single_json:
+        return "label_studio"
     markers = {m: fmt for fmt, reader in _READERS.items() for m in reader.markers}
     source.use_single_top_folder(list(markers))
     for marker, fmt in markers.items():
@@ -96,7 +112,7 @@ def _detect(source: Source) -> str:
             return fmt
     raise AnnotationError(
         f"{source.path}: cannot tell the annotation format; expected labelmap.txt (CVAT mask), "
-        "gtFine/ (Cityscapes) or labels/ (folder)"
+        "gtFine/ (Cityscapes), labels/ (folder), or a Label Studio JSON export"
     )
 
 
@@ -118,7 +134,8 @@ def read_labels(
 
     Args:
         path: the returned zip or folder.
-        fmt: "folder", "cvat_mask", "cityscapes", or None to detect it from the contents.
+        fmt: "folder", "cvat_mask", "cityscapes", "label_studio", or None to detect it from the
+            contents.
         expected: image id -> (segments (H, W), requested region ids).
         classes: the C class names in train-id order.
         progress: show a progress bar.

@@ -4,10 +4,17 @@ Layout (CVAT documentation, dataset_management/formats/format-cityscapes; file n
 Datumaro-based exporter writes them)::
 
     label_colors.txt                   # "r g b name" per label; its line order gives the label ids
-    gtFine/default/adeada/<id>_gtFine_labelIds.png     # 8-bit label ids
-    gtFine/default/adeada/<id>_gtFine_color.png        # RGB label colours
-    gtFine/default/adeada/<id>_gtFine_instanceIds.png  # label id, or label id * 1000 + instance
-    imgsFine/leftImg8bit/default/adeada/<id>_leftImg8bit.png
+    gtFine/default/<id>_gtFine_labelIds.png     # 8-bit label ids
+    gtFine/default/<id>_gtFine_color.png        # RGB label colours
+    gtFine/default/<id>_gtFine_instanceIds.png  # label id, or label id * 1000 + instance
+    imgsFine/leftImg8bit/default/               # empty: Cityscapes' image folder
+    images/<id>.png                             # the images to upload to the CVAT task
+
+Frame naming. CVAT's importer names an item by its mask path below ``gtFine/<subset>/`` without
+the ``_gtFine_*`` suffix and matches it to the task frame of that name (file name without its
+extension). The masks therefore sit directly in ``gtFine/default/`` (item ``<id>``) and the images
+to upload are ``images/<id>.png`` (frame ``<id>``); a ``<id>_leftImg8bit.png`` upload would make a
+frame ``<id>_leftImg8bit`` that no item matches.
 
 Id convention. A label's id is its position in label_colors.txt; if no label there is black, a
 "background" label is put first (what CVAT/Datumaro do). Our export writes the classes first in
@@ -33,13 +40,14 @@ from .job import JobWriter, image_entry, manifest_json
 from .mapping import apply_codes, color_table, index_table, pack, show_color, show_id
 
 LABEL_MAP_NAMES = ("label_colors.txt", "label_color.txt")
-SUBSET, CITY = "default", "adeada"
+SUBSET = "default"
 SUFFIXES = ("_gtFine_labelIds.png", "_gtFine_instanceIds.png", "_gtFine_color.png")
 
 README = """Annotation job (adeada, CVAT "Cityscapes 1.0")
 
 1. Create a CVAT task with the labels of label_colors.txt (same names, "_" may be spaces; keep a
-   black "background" label) and upload the images of imgsFine/leftImg8bit/.
+   black "background" label) and upload the files of images/ as they are: {first} ... (the
+   frame names must stay the image ids, so do not rename them).
 2. Upload this zip as annotations, format "Cityscapes 1.0": the regions to label appear as masks
    of the label "to_label".
 3. Repaint every "to_label" area with the right classes (leave a pixel as background if unsure).
@@ -66,7 +74,8 @@ def write_cityscapes_job(items: Sequence[AnnotationItem], classes: Sequence[str]
     lines = ["# r g b label_name"] + [f"{c[0]} {c[1]} {c[2]} {n}" for n, c in labels]
     writer.add(LABEL_MAP_NAMES[0], ("\n".join(lines) + "\n").encode("utf-8"))
     colors = np.asarray([c for _, c in labels], dtype=np.uint8)
-    gt_dir, img_dir = f"gtFine/{SUBSET}/{CITY}", f"imgsFine/leftImg8bit/{SUBSET}/{CITY}"
+    gt_dir = f"gtFine/{SUBSET}"
+    writer.add_dir(f"imgsFine/leftImg8bit/{SUBSET}")
     entries = []
     for item in tqdm(items, desc="export job (Cityscapes)", disable=not progress):
         segments = np.asarray(item.segments)
@@ -80,7 +89,7 @@ def write_cityscapes_job(items: Sequence[AnnotationItem], classes: Sequence[str]
             for k, region in enumerate(regions, start=1):
                 instance_ids[segments == region] = to_label_id * 1000 + k
         stem = f"{gt_dir}/{item.image_id}_gtFine"
-        files = {"image": f"{img_dir}/{item.image_id}_leftImg8bit.png", "label": f"{stem}_labelIds.png"}
+        files = {"image": f"images/{item.image_id}.png", "label": f"{stem}_labelIds.png"}
         writer.add(files["image"], png_bytes(image))
         writer.add(files["label"], png_bytes(label_ids))
         writer.add(f"{stem}_color.png", png_bytes(colors[label_ids]))
@@ -89,15 +98,21 @@ def write_cityscapes_job(items: Sequence[AnnotationItem], classes: Sequence[str]
     extra = {"to_label": {"name": TO_LABEL, "color": list(labels[-1][1]), "label_id": to_label_id},
              "background_label_id": background_id}
     writer.add("manifest.json", manifest_json("cityscapes", classes, entries, extra))
-    writer.add("README.txt", README.encode("utf-8"))
+    writer.add("README.txt", README.format(first=f"{items[0].image_id}.png").encode("utf-8"))
 
 
-def parse_label_colors(text: str, where: str) -> list[tuple[str, tuple[int, int, int]]]:
-    """Reads "r g b name" lines; prepends a black "background" when no label is black (CVAT's rule)."""
-    labels = []
+def parse_label_colors(text: str, where: str) -> list[tuple[str, Optional[tuple[int, int, int]]]]:
+    """Reads "r g b name" lines (or "name" alone: no colour, as Datumaro writes labels without one).
+
+    CVAT's rule for the ids: when no label is black, "background" (added if absent) goes first.
+    """
+    labels: list[tuple[str, Optional[tuple[int, int, int]]]] = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         tokens = line.split()
         if not tokens or tokens[0].startswith("#"):
+            continue
+        if not tokens[0].lstrip("-").isdigit():
+            labels.append((" ".join(tokens), None))
             continue
         try:
             color = tuple(int(v) for v in tokens[:3])
@@ -107,7 +122,10 @@ def parse_label_colors(text: str, where: str) -> list[tuple[str, tuple[int, int,
             raise AnnotationError(f"{where}: line {line_no} {line.strip()!r} is not 'r g b name'") from None
         labels.append((" ".join(tokens[3:]), color))
     if not any(c == (0, 0, 0) for _, c in labels):
-        labels.insert(0, (BACKGROUND, (0, 0, 0)))
+        colored = any(c is not None for _, c in labels)
+        own = [c for n, c in labels if n == BACKGROUND]
+        rest = [(n, c) for n, c in labels if n != BACKGROUND]
+        labels = [(BACKGROUND, own[0] if own else ((0, 0, 0) if colored else None))] + rest
     return labels
 
 
@@ -131,7 +149,7 @@ class CityscapesReader:
                     found[image_id] = name
         return found
 
-    def _labels(self, source: Source, classes: Sequence[str]) -> list[tuple[str, tuple[int, int, int]]]:
+    def _labels(self, source: Source, classes: Sequence[str]) -> list:
         for name in LABEL_MAP_NAMES:
             if source.exists(name):
                 return parse_label_colors(source.read_text(name), source.describe(name))
@@ -149,6 +167,9 @@ class CityscapesReader:
         image = source.read_image(name)
         where = source.describe(name)
         if name.endswith("_gtFine_color.png"):
+            if any(c is None for _, c in labels):
+                raise AnnotationError(f"{where}: label_colors.txt gives no colour for every label, so colour masks "
+                                      "cannot be read; return the _gtFine_labelIds.png masks")
             return apply_codes(pack(np.asarray(image.convert("RGB"))), color_table(names, [c for _, c in labels], classes),
                                where, show_color)
         if image.mode not in ("L", "P", "I", "I;16"):

@@ -133,12 +133,22 @@ def class_lookup(classes: Sequence[str]) -> dict[str, int]:
 
 
 class Source:
-    """Read-only view of a returned job: a zip file or a folder, with relative POSIX names."""
+    """Read-only view of a returned job: a zip file or a folder, with relative POSIX names.
+
+    A single ``.json`` file (Label Studio's export) reads as a folder holding only that file.
+    ``cache`` lets a reader keep what it parsed for the life of the source.
+    """
 
     def __init__(self, path: PathLike):
         self.path = Path(path)
         self._zip: Optional[zipfile.ZipFile] = None
-        if self.path.is_dir():
+        self._base = self.path
+        self.cache: dict = {}
+        self.single_json = self.path.is_file() and self.path.suffix.lower() == ".json"
+        if self.single_json:
+            self._base = self.path.parent
+            self._files, self._dirs = [self.path.name], set()
+        elif self.path.is_dir():
             names = [p.relative_to(self.path).as_posix() for p in sorted(self.path.rglob("*"))]
             self._dirs = {n for n in names if (self.path / n).is_dir()}
             self._files = [n for n in names if n not in self._dirs]
@@ -179,13 +189,13 @@ class Source:
 
     def describe(self, name: str) -> str:
         """How to name a member in an error message."""
-        return f"{self.path}:{self.prefix}{name}" if self._zip else str(self.path / (self.prefix + name))
+        return f"{self.path}:{self.prefix}{name}" if self._zip else str(self._base / (self.prefix + name))
 
     def read(self, name: str) -> bytes:
         try:
             if self._zip is not None:
                 return self._zip.read(self.prefix + name)
-            return (self.path / (self.prefix + name)).read_bytes()
+            return (self._base / (self.prefix + name)).read_bytes()
         except (KeyError, OSError, zipfile.BadZipFile) as err:
             raise AnnotationError(f"{self.describe(name)}: cannot read ({err})") from err
 

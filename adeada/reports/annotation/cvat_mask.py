@@ -90,13 +90,20 @@ def write_cvat_mask_job(items: Sequence[AnnotationItem], classes: Sequence[str],
 
 
 def parse_labelmap(text: str, where: str) -> list[tuple[str, tuple[int, int, int]]]:
-    """Reads ``name:r,g,b:parts:actions`` lines ('#' comments and blank lines skipped)."""
+    """Reads ``name:r,g,b:parts:actions`` lines ('#' comments and blank lines skipped).
+
+    A line without a colour (``name:::``, as Datumaro writes labels that have none) gets the Pascal
+    VOC colour of its position, the colour its masks are painted in.
+    """
     labels = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         parts = line.split(":")
+        if len(parts) > 1 and not parts[1].strip():
+            labels.append((parts[0].strip(), _voc_color(len(labels))))
+            continue
         try:
             color = tuple(int(v) for v in parts[1].split(","))
             if len(color) != 3 or not all(0 <= v <= 255 for v in color):
@@ -115,8 +122,21 @@ class CvatMaskReader:
     markers = (LABELMAP,)
 
     def available(self, source: Source) -> dict[str, str]:
-        return {n[len("SegmentationClass/"):-4]: n for n in source.files("SegmentationClass")
-                if n.lower().endswith(".png") and n.count("/") == 1}
+        """Image id -> mask file. A CVAT task made from a zip with folders inside has frames named
+        ``<folder>/<id>`` and writes ``SegmentationClass/<folder>/<id>.png``: the id is the base
+        name, and two masks with one base name are refused rather than guessed between."""
+        found: dict[str, str] = {}
+        for name in source.files("SegmentationClass"):
+            if not name.lower().endswith(".png"):
+                continue
+            image_id = name.rsplit("/", 1)[-1][:-4]
+            if image_id in found:
+                raise AnnotationError(
+                    f"{source.describe('SegmentationClass')}: {found[image_id]} and {name} both name image "
+                    f"{image_id!r}; keep one of them (CVAT frames from two folders with the same file name)"
+                )
+            found[image_id] = name
+        return found
 
     def decode(self, source: Source, name: str, classes: Sequence[str]) -> tuple[np.ndarray, Optional[np.ndarray]]:
         if not source.exists(LABELMAP):

@@ -29,8 +29,8 @@ class JobWriter:
     def __init__(self, out_path: PathLike, as_zip: bool):
         self.out_path = Path(out_path)
         self.as_zip = as_zip
-        if self.out_path.exists() and not (as_zip and self.out_path.is_file()):
-            if not self.out_path.is_dir() or any(self.out_path.iterdir()):
+        if self.out_path.exists():
+            if as_zip or not self.out_path.is_dir() or any(self.out_path.iterdir()):
                 raise AnnotationError(f"{self.out_path}: already exists; choose a new path for the job")
         self.out_path.parent.mkdir(parents=True, exist_ok=True)
         self._zip: Optional[zipfile.ZipFile] = None
