@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from adeada.active.compare import FULL, ablation_markdown, table_markdown
+from adeada.active.compare import FULL, ablation_markdown, round_names, table_markdown
 from adeada.active.rundir import read_csv
 from adeada.reports import summary_table
+from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -49,3 +50,13 @@ def test_the_doc_is_linked_from_the_readme_and_its_files_exist():
     assert "docs/benchmarks.md" in (ROOT / "README.md").read_text()
     for name in re.findall(r"\]\((benchmarks/camvid_day_dusk/[^)]+)\)", DOC.read_text()):
         assert (DOC.parent / name).exists(), name
+
+
+def test_the_paired_differences_are_the_results_file(summary):
+    paired = paired_differences(read_csv(DATA / "results.csv"), "adeada", exclude=[FULL])
+    assert quoted("paired") == paired_markdown(paired, round_names(summary)).strip()
+
+
+def test_the_quoted_spread_is_the_results_file(summary):
+    every = {r["strategy"]: r for r in seed_spread(summary, exclude=[FULL])}["all"]
+    assert f"{every['mean_std']:.2f} mIoU points" in quoted("spread")

@@ -20,7 +20,7 @@ Row = dict[str, object]
 
 
 def paired_differences(results: Sequence[Mapping[str, object]], reference: str,
-                       level: float = 0.95) -> list[Row]:
+                       level: float = 0.95, exclude: Sequence[str] = ()) -> list[Row]:
     """mIoU of ``reference`` minus each other strategy, per round, paired by seed.
 
     Args:
@@ -28,6 +28,7 @@ def paired_differences(results: Sequence[Mapping[str, object]], reference: str,
             ``labelled_percent``), as in a comparison's results.csv.
         reference: the strategy every other one is compared with.
         level: two-sided confidence level of the interval.
+        exclude: strategies left out (e.g. the full-supervision reference).
 
     Returns:
         One row per (other strategy, round >= 1) with seeds in common: ``n`` seeds, ``mean_diff``,
@@ -38,7 +39,7 @@ def paired_differences(results: Sequence[Mapping[str, object]], reference: str,
     strategies: list[str] = []
     for r in results:
         name, rnd = str(r["strategy"]), int(_number(r["round"]))
-        if rnd < 1 or math.isnan(_number(r["miou"])):
+        if rnd < 1 or math.isnan(_number(r["miou"])) or name in exclude:
             continue
         by[(name, rnd)][str(r["seed"])] = _number(r["miou"])
         if name not in strategies:

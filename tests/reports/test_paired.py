@@ -41,6 +41,7 @@ def test_one_seed_has_no_interval_and_unknown_reference_is_an_error():
     results = [{"strategy": n, "seed": 0, "round": 1, "miou": v} for n, v in (("adeada", 40.0), ("ent", 39.0))]
     (p,) = paired_differences(results, "adeada")
     assert math.isnan(p["ci_low"]) and p["verdict"] == "undecided"
+    assert paired_differences(results, "adeada", exclude=["ent"]) == []
     with pytest.raises(ValueError, match="reference strategy 'clue'"):
         paired_differences(results, "clue")
 
