@@ -167,7 +167,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from adeada.active.report import report
 
     paths = report(args.run)
-    table = next((p for p in paths if p.name in ("table.md", "summary.md")), None)
+    table = next((p for p in paths if p.name == "table.md"), None)
     if table is not None:
         print(table.read_text().rstrip())
     html = next((p for p in paths if p.name == "report.html"), None)

@@ -357,15 +357,23 @@ def draw_round(ctx: RunContext, k: int, max_images: int | None = None) -> list[P
     paths = []
     for img in chosen:
         out = ctx.run.plots / "overlays" / f"round{k:02d}_{ctx.pool.image_id(img)}.png"
+        parts = list(per_image[img].values())
+        why = ", ".join(f"{parts.count(p)} {p}" for p in dict.fromkeys(sorted(parts)))
+        title = (f"round {k} ({ctx.cfg.selection.strategy}), {ctx.pool.image_id(img)}: "
+                 f"{len(parts)} regions bought ({why})")
         overlay_selection(ctx.pool.load_image(img), store.get(ctx.pool, img), per_image[img], out,
-                          label=labels.get(img), class_colors=class_palette(ctx.num_classes), min_width=384)
+                          label=labels.get(img), class_colors=class_palette(ctx.num_classes), min_width=384,
+                          title=title, class_names=ctx.classes, label_caption=f"labels bought in rounds 1-{k} "
+                          "(black: not labelled)" if k > 1 else "labels bought in round 1 (black: not labelled)")
         paths.append(out)
     return paths
 
 
 def write_reports(ctx: RunContext) -> list[Path]:
-    """mIoU vs labelled % and per-class IoU plots of the run."""
-    return write_run_plots(ctx.run, ctx.classes, name=ctx.cfg.selection.strategy)
+    """The run's plots, tables and self-contained report.html."""
+    from adeada.active.report import write_run_report
+
+    return write_run_report(ctx.run, ctx.classes, ctx.cfg.selection.strategy, ctx.cfg.loop.rounds)
 
 
 def write_run_plots(run: RunDir, classes: list[str], name: str) -> list[Path]:
