@@ -51,6 +51,7 @@ def prepare_run_folder(cfg: RunConfig, out: Path, resume: bool) -> tuple[RunConf
         run.require_exists()
         lock = run.lock().acquire()
         try:
+            run.remove_temporaries()
             return load_run_config(run.config_path), run, lock
         except BaseException:
             lock.release()
@@ -69,6 +70,7 @@ def prepare_run_folder(cfg: RunConfig, out: Path, resume: bool) -> tuple[RunConf
     try:
         if run.config_path.exists():  # another process started a run here since the check above
             raise RunFolderError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
+        run.remove_temporaries()  # of a run killed before its config.yaml existed
         dump_config(cfg, run.config_path)
     except BaseException:
         lock.release()

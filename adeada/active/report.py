@@ -77,7 +77,7 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
                  for r in rows]
     per_class = [{"round": int(r["round"]), **{c: 100.0 * float(r[f"iou_{c}"]) for c in classes if f"iou_{c}" in r}}
                  for r in rows]
-    lines = [round_line(int(r["round"]), rounds, r, warm) for r in rows[1:]] + [run_summary(run.root)]
+    lines = [round_line(int(r["round"]), rounds, r, warm) for r in rows[1:]] + [run_summary(run.root, where=False)]
     sections = [
         Section("What happened", lines, [Table(per_round)]),
         Section("Curves", [], [Figure(run.plots / "miou_vs_labels.png", "mIoU vs labelled target pixels"),

@@ -229,6 +229,16 @@ class RunDir:
         atomic_write_text(self.root / self.STATE, json.dumps(state, indent=1))
         return dropped
 
+    def remove_temporaries(self) -> list[Path]:
+        """Delete the temporary files of writes that a killed process never renamed.
+
+        Call only while holding the lock: a live writer's temporary file looks the same.
+        """
+        stale = [p for p in self.root.rglob(".*.tmp") if p.is_file()]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return stale
+
     def lock(self) -> RunLock:
         """The folder's lock, not yet taken (use as a context manager)."""
         return RunLock(self.root)
