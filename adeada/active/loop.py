@@ -159,7 +159,7 @@ def _loop(cfg: RunConfig, run: RunDir, progress: bool, until: str | None, on_rou
         timed(run, step(k, "eval"), lambda: steps.evaluate_round(ctx, k))
         if on_round is not None:
             on_round(k, cfg.loop.rounds, steps.round_metrics(run, k), steps.round_metrics(run, 0))
-    steps.write_reports(ctx)
+    _undone_on_error(run, "reports", lambda: steps.write_reports(ctx))
 
 
 def timed(run: RunDir, name: str, fn) -> None:
@@ -172,19 +172,24 @@ def timed(run: RunDir, name: str, fn) -> None:
         return
     _crash_point(f"{name}:before")
     start = time.perf_counter()
+    info = dict(_undone_on_error(run, name, fn) or {})
+    _crash_point(f"{name}:files")
+    seconds = time.perf_counter() - start
+    run.mark_done(name, files=info.pop("files", None), seconds=round(seconds, 3), **info)
+    log.info("%s: %s done in %.1f s", run.root.name, name, seconds)
+
+
+def _undone_on_error(run: RunDir, name: str, fn):
+    """``fn()``; if it raises, undo its writes first (an OS error becomes one line that says so)."""
     with atomic.journal() as changes:
         try:
-            info = dict(fn() or {})
+            return fn()
         except Exception as err:
             changes.rollback()
             if isinstance(err, OSError) and not isinstance(err, FileNotFoundError):
                 raise OSError(f"step {name} stopped by an OS error ({err}); {run.root} is as it was before the "
                               f"step; fix the cause (free disk space?), then adeada run --resume --out {run.root}") from err
             raise
-    _crash_point(f"{name}:files")
-    seconds = time.perf_counter() - start
-    run.mark_done(name, files=info.pop("files", None), seconds=round(seconds, 3), **info)
-    log.info("%s: %s done in %.1f s", run.root.name, name, seconds)
 
 
 def _crash_point(where: str) -> None:
