@@ -18,7 +18,7 @@ def report(folder: str | Path) -> list[Path]:
     run = RunDir(folder)
     if (folder / "state.json").exists():
         from adeada.active.human import open_run
-        from adeada.active.steps import draw_round, write_run_plots
+        from adeada.active.steps import draw_round
 
         ctx = open_run(folder)
         with run.lock():
