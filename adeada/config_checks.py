@@ -6,6 +6,8 @@ work starts, not a traceback an hour into a run.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 from typing import Any, Callable
 
@@ -83,6 +85,13 @@ def check_values(cfg: Any, where: str = "config") -> None:
             f"{where}: loop.rounds={cfg.loop.rounds} x selection.budget_fraction={cfg.selection.budget_fraction} "
             f"asks for {100 * asked:.0f}% of the target pool; expected at most 100% "
             "(lower one of them)")
+    for key in ("loop.warmup_checkpoint", "model.weights_path"):
+        value = _get(cfg, key)
+        if value and not os.path.isfile(os.path.expanduser(value)):
+            raise ConfigError(f"{where}: {key}={value!r}: file not found; expected an existing checkpoint file")
+    if cfg.loop.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise ConfigError(f"{where}: loop.tensorboard=true but TensorBoard is not installed; "
+                          "pip install tensorboard, or set loop.tensorboard=false")
     from adeada.selection import get_strategy
 
     get_strategy(cfg.selection.strategy, cfg.selection)  # an unknown name, one line, before any work

@@ -122,6 +122,8 @@ CASES = {
     "one-number resize": (["run", "--set", "loop.stats_resize=[32]", "--out", NEW], "loop.stats_resize=[32]"),
     "zero density jobs": (["run", "--set", "selection.density.n_jobs=0", "--out", NEW], "n_jobs=0"),
     "density share 2": (["run", "--set", "selection.density_fraction=2", "--out", NEW], "density_fraction=2"),
+    "missing warm-up file": (["run", "--set", "loop.warmup_checkpoint={tmp}/none.pth", "--out", NEW], "file not found"),
+    "missing weights file": (["run", "--set", "model.weights_path={tmp}/w.pth", "--out", NEW], "file not found"),
     # run folders
     "resume of nothing": (["run", "--resume", "--out", "{tmp}/missing"], "does not exist"),
     "resume with --set": (["run", "--resume", "--set", "loop.rounds=3", "--out", "{run}"], "not allowed"),
