@@ -158,8 +158,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                         allow_empty=args.allow_empty)
     for warning in info.get("warnings", []):
         print(f"adeada: warning: {warning}", file=sys.stderr)
-    print(f"adeada: {'replaced the labels with' if info.get('replaced') else 'imported'} {info['images']} label images ({info['labelled_pixels']} labelled pixels) "
-          f"into round {args.round}; continue with `adeada run --resume --out {args.run}`")
+    replaced = ", replacing the earlier import" if info.get("replaced") else ""
+    print(f"adeada: imported {info['images']} label images ({info['labelled_pixels']} labelled pixels) "
+          f"into round {args.round}{replaced}; continue with `adeada run --resume --out {args.run}`")
     return 0
 
 

@@ -85,7 +85,7 @@ def test_a_wrong_import_is_replaced_until_the_round_trains(human, tmp_path, caps
     assert main(["--quiet", "import", "--run", str(human), "--round", "1", "--labels", str(right)]) == 2
     assert "--replace" in capsys.readouterr().err and digest(human) == before
     assert main(["--quiet", "import", "--run", str(human), "--round", "1", "--labels", str(right), "--replace"]) == 0
-    assert "replaced the labels" in capsys.readouterr().out
+    assert "replacing the earlier import" in capsys.readouterr().out
     assert _stored(human) != first
     # the replaced labels are the ones the round trains on (and their SHA-256 is what resume checks)
     assert main(["--quiet", "run", "--resume", "--out", str(human)]) == 3
