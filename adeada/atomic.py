@@ -7,12 +7,96 @@ it was or complete, never half written; the run folder, caches and checkpoints a
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator, Union
+from typing import IO, Iterator, Optional, Union
 
 PathLike = Union[str, os.PathLike]
+
+
+class Journal:
+    """What the atomic writes of one step changed, so that a failed step can be undone.
+
+    A step that fails half way (a full disk, a permission error) must leave the run folder as it
+    was before the step: every file it created is removed, every file it replaced gets its old
+    bytes back, and folders it created are removed when empty again.
+    """
+
+    def __init__(self) -> None:
+        self.created: list[Path] = []
+        self.replaced: dict[Path, bytes] = {}
+        self.dirs: list[Path] = []
+
+    def before_replace(self, path: Path) -> None:
+        if path in self.replaced or path in self.created:
+            return
+        if path.exists():
+            self.replaced[path] = path.read_bytes()
+        else:
+            self.created.append(path)
+
+    def rollback(self) -> None:
+        """Undo every recorded write (best effort: called while handling another error)."""
+        for path in reversed(self.created):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
+        for path, data in self.replaced.items():
+            try:
+                path.write_bytes(data)
+            except OSError:
+                pass
+        for folder in reversed(self.dirs):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
+_journal: Optional[Journal] = None
+
+
+@contextmanager
+def journal() -> Iterator[Journal]:
+    """Record the atomic writes made inside the block; the caller decides whether to roll back."""
+    global _journal
+    outer, _journal = _journal, Journal()
+    try:
+        yield _journal
+    finally:
+        _journal = outer
+
+
+def _mkdirs(folder: Path) -> None:
+    missing = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if _journal is not None:
+        _journal.dirs.extend(reversed(missing))
+
+
+_write_events = 0
+
+
+def _chaos_point() -> None:
+    """Test hook: ``ADEADA_KILL_AT_WRITE=N`` SIGKILLs the process at the N-th write event.
+
+    Each atomic write has two events: its temporary file is complete but not renamed yet, and it
+    is renamed. The chaos test draws N at random over a whole run to kill it between any two.
+    """
+    global _write_events
+    target = os.environ.get("ADEADA_KILL_AT_WRITE")
+    if not target:
+        return
+    _write_events += 1
+    if _write_events == int(target):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @contextmanager
@@ -22,7 +106,7 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
     On any exception the temporary file is removed and ``path`` is left untouched.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _mkdirs(path.parent)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(name)
@@ -32,7 +116,11 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
+        _chaos_point()
+        if _journal is not None:
+            _journal.before_replace(path)
         os.replace(tmp, path)
+        _chaos_point()
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -32,15 +32,24 @@ def _add_config_args(p: argparse.ArgumentParser, default: str | None) -> None:
                    help="override one config field, e.g. --set selection.alpha=0.5 (repeatable)")
 
 
+def _add_quiet(p: argparse.ArgumentParser, top: bool = False) -> None:
+    # Accepted before or after the subcommand; SUPPRESS keeps a subcommand's default from
+    # overwriting a --quiet given before it.
+    p.add_argument("--quiet", action="store_true", default=False if top else argparse.SUPPRESS,
+                   help="no progress bars and no step log (the per-round lines and errors still print)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="adeada", description="Active domain adaptation for semantic segmentation.")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_quiet(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run the active loop (no arguments: the built-in demo on the CPU)")
     _add_config_args(p, None)
-    p.add_argument("--out", metavar="DIR", help="run folder (default: runs/<name>, numbered if taken)")
+    p.add_argument("--out", metavar="DIR", help="run folder (default: runs/<name>, or runs/<name>-2, -3, ... if taken)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from where it stopped")
+    p.add_argument("--redo", metavar="STEP",
+                   help="with --resume: run this finished step (e.g. r01.train) and every later one again")
 
     p = sub.add_parser("compare", help="several strategies x seeds on one config, sharing the warm-up")
     _add_config_args(p, "demo")
@@ -69,9 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--round", required=True, type=int, metavar="K")
     p.add_argument("--labels", required=True, metavar="PATH")
     p.add_argument("--format", default=None, choices=FORMATS, help="default: detected from PATH")
+    p.add_argument("--replace", action="store_true",
+                   help="replace the round's imported labels (allowed until the round's fine-tuning starts)")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="accept labels with no labelled pixel in the requested regions (the round's budget is lost)")
 
-    p = sub.add_parser("report", help="plots and tables for an existing run (or comparison) folder")
+    p = sub.add_parser("report", help="plots, tables and report.html for an existing run (or comparison) folder")
     p.add_argument("--run", required=True, metavar="DIR")
+    for p in sub.choices.values():
+        _add_quiet(p)
     return parser
 
 
@@ -101,13 +116,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         cfg = load_run_config(args.config or "demo", args.overrides)
     out = Path(args.out) if args.out else _default_out(cfg.name)
+    args.run_folder = out  # for the Ctrl-C hint
     try:
-        run = run_loop(cfg, out, resume=args.resume, progress=not args.quiet)
+        run = run_loop(cfg, out, resume=args.resume, progress=not args.quiet, redo=args.redo, on_round=_print_round)
     except AwaitingAnnotations as wait:
         print(f"adeada: {wait}", file=sys.stderr)
         return 3
-    print(f"adeada: done; metrics in {run.metrics_csv}, plots in {run.plots}")
+    from adeada.reports.summary import run_summary
+
+    print(f"adeada: {run_summary(run.root)}")
     return 0
+
+
+def _print_round(k: int, rounds: int, row: dict, warmup: dict) -> None:
+    from adeada.reports.summary import round_line
+
+    print(f"adeada: {round_line(k, rounds, row, warmup)}", flush=True)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -134,19 +158,25 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from adeada.active.human import import_round
 
-    info = import_round(args.run, args.round, args.labels, args.format)
+    info = import_round(args.run, args.round, args.labels, args.format, replace=args.replace,
+                        allow_empty=args.allow_empty)
     for warning in info.get("warnings", []):
         print(f"adeada: warning: {warning}", file=sys.stderr)
+    replaced = ", replacing the earlier import" if info.get("replaced") else ""
     print(f"adeada: imported {info['images']} label images ({info['labelled_pixels']} labelled pixels) "
-          f"into round {args.round}; continue with `adeada run --resume --out {args.run}`")
+          f"into round {args.round}{replaced}; continue with `adeada run --resume --out {args.run}`")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from adeada.active.report import report
 
-    for path in report(args.run):
-        print(path)
+    paths = report(args.run)
+    table = next((p for p in paths if p.name == "table.md"), None)
+    if table is not None:
+        print(table.read_text().rstrip())
+    html = next((p for p in paths if p.name == "report.html"), None)
+    print(f"adeada: wrote {len(paths)} files in {args.run}" + (f"; open {html}" if html else ""))
     return 0
 
 
@@ -160,7 +190,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print("adeada: interrupted; continue with --resume", file=sys.stderr)
+        folder = getattr(args, "run_folder", None) or getattr(args, "out", None)
+        if args.command == "run" and folder:
+            hint = f"; continue with `adeada run --resume --out {folder}`"
+        elif args.command == "compare":
+            hint = f"; continue with the same `adeada compare` command plus --resume (--out {folder})"
+        else:
+            hint = ""
+        print(f"adeada: interrupted{hint}", file=sys.stderr)
         return 130
     except (ValueError, OSError, KeyError) as err:
         if os.environ.get("ADEADA_DEBUG"):

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal, Optional
 
+from adeada.config_checks import check_values
 from adeada.configtools import ConfigError, apply_overrides, from_dict, merge, read_yaml, to_dict, write_yaml
 from adeada.data.config import DatasetConfig
 from adeada.evaluation.config import EvalConfig
@@ -103,7 +104,8 @@ def load_run_config(path: str | os.PathLike | None = None, overrides: list[str] 
     """Defaults, merged with the YAML file at ``path`` (or a built-in name), then ``overrides``.
 
     Raises:
-        ConfigError: a missing or malformed file, an unknown key, or a value of the wrong type.
+        ConfigError: a missing or malformed file, an unknown key, a value of the wrong type, or
+            one that would fail late (``adeada.config_checks``).
     """
     data = to_dict(RunConfig())
     if path is not None:
@@ -111,7 +113,9 @@ def load_run_config(path: str | os.PathLike | None = None, overrides: list[str] 
         data = merge(data, _read_with_base(cfg_path, ()))
         data = _check(data, f"config file {cfg_path}")
     data = apply_overrides(data, list(overrides or []))
-    return _from(data, "--set override" if overrides else "config")
+    cfg = _from(data, "--set override" if overrides else "config")
+    check_values(cfg, f"config {path}" if path is not None else "config")
+    return cfg
 
 
 def _read_with_base(path: Path, seen: tuple[Path, ...]) -> dict:

@@ -186,9 +186,13 @@ def test_label_studio_import_with_an_unknown_label_is_one_line_and_leaves_the_ru
 def test_compare_and_report(tmp_path, tiny_config):
     out = tmp_path / "cmp"
     assert main(["--quiet", "compare", "--config", str(tiny_config), "--set", "loop.rounds=1",
-                 "--strategies", "rand,ent", "--seeds", "0,1", "--full-supervision", "--out", str(out)]) == 0
+                 "--strategies", "rand,adeada", "--seeds", "0,1", "--full-supervision", "--out", str(out)]) == 0
     summary = read_csv(out / "summary.csv")
-    assert {r["strategy"] for r in summary} == {"rand", "ent", "full_supervision"}
+    assert {r["strategy"] for r in summary} == {"rand", "adeada", "full_supervision"}
+    assert not (out / "ablation.md").exists()  # adeada alone is no ablation: no Table 2
+    from tests.reports.chromium import loaded_images
+
+    assert loaded_images(out / "report.html") == (3, 3)  # the curve, and each strategy's round-1 overlay
     assert all(int(r["n"]) == 2 for r in summary)
     full = [r for r in summary if r["strategy"] == "full_supervision"]
     assert len(full) == 1 and abs(float(full[0]["labelled_percent_mean"]) - 100.0) < 1e-9

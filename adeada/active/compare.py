@@ -200,8 +200,11 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     atomic_write_text(out / "summary.md", format_markdown_table(summary) + "\n")
     atomic_write_text(out / "table.md", table_markdown(summary))
     ablation = ablation_markdown(summary)
-    if ablation:
+    # Table 2 only when an ablation row ran: "adeada" alone is not an ablation.
+    if ablation and any(s.startswith("adeada_") for s in strategies):
         atomic_write_text(out / "ablation.md", ablation)
+    else:
+        (out / "ablation.md").unlink(missing_ok=True)  # left by an earlier report of other strategies
     write_csv(seed_spread(summary, exclude=[FULL]), out / "spread.csv")
     if reference in strategies and len(seeds) > 1:
         paired = paired_differences(rows, reference)
@@ -215,6 +218,9 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     warmup = _mean([r["miou"] for r in rows if r["round"] == 0])
     plot_miou_vs_labels(curves, out / "miou_vs_labels.png", title="mIoU vs labelled target pixels",
                         warmup=warmup, full_supervision=_mean([r["miou"] for r in full]) if full else None)
+    from adeada.active.report import write_compare_html
+
+    write_compare_html(out, strategies, seeds)
     return summary
 
 

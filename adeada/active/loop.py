@@ -13,10 +13,12 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Callable
 
+from adeada import atomic
 from adeada.active import steps
 from adeada.active.context import RunContext
-from adeada.active.rundir import RunDir, RunFolderError, step
+from adeada.active.rundir import RunDir, RunFolderError, RunLock, step
 from adeada.config import RunConfig, dump_config, load_run_config
 
 log = logging.getLogger(__name__)
@@ -34,22 +36,46 @@ class AwaitingAnnotations(Exception):
         self.job = job
 
 
-def prepare_run_folder(cfg: RunConfig, out: Path, resume: bool) -> tuple[RunConfig, RunDir]:
-    """Create or reopen the run folder; on resume the folder's own config wins.
+def prepare_run_folder(cfg: RunConfig, out: Path, resume: bool) -> tuple[RunConfig, RunDir, RunLock]:
+    """Create or reopen the run folder and take its lock; on resume the folder's own config wins.
+
+    Returns:
+        The config, the run folder and its lock (held: release it when done).
 
     Raises:
         RunFolderError: a new run into a folder that already holds one, or resume of no run.
+        RunFolderBusy: another live process works in the folder.
     """
     run = RunDir(out)
     if resume:
         run.require_exists()
-        return load_run_config(run.config_path), run
+        lock = run.lock().acquire()
+        try:
+            run.remove_temporaries()
+            return load_run_config(run.config_path), run, lock
+        except BaseException:
+            lock.release()
+            raise
     if run.config_path.exists():
         raise RunFolderError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
     check_datasets(cfg)  # a bad path or class list fails before the folder exists
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    dump_config(cfg, run.config_path)
-    return cfg, run
+    try:
+        lock = run.lock().acquire()
+    except BaseException:
+        if created:
+            out.rmdir()
+        raise
+    try:
+        if run.config_path.exists():  # another process started a run here since the check above
+            raise RunFolderError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
+        run.remove_temporaries()  # of a run killed before its config.yaml existed
+        dump_config(cfg, run.config_path)
+    except BaseException:
+        lock.release()
+        raise
+    return cfg, run, lock
 
 
 def check_datasets(cfg: RunConfig) -> None:
@@ -69,31 +95,55 @@ def check_datasets(cfg: RunConfig) -> None:
                              f"data.target_pool has {len(pool)} {pool[:4]}...: all three must share one class list")
 
 
+RoundCallback = Callable[[int, int, dict, dict], None]
+
+
 def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bool = True,
-             until: str | None = None) -> RunDir:
+             until: str | None = None, redo: str | None = None, on_round: RoundCallback | None = None) -> RunDir:
     """Run (or resume) the whole active loop into the run folder ``out``.
 
     ``until="warmup"`` stops once the warm-up is done (``adeada compare --jobs`` trains the shared
-    warm-up once before its workers start).
+    warm-up once before its workers start). ``redo`` (with ``resume``) forgets a finished step
+    and every step after it, so that they run again. ``on_round(k, rounds, metrics, warmup_metrics)``
+    is called once per evaluated round (those finished before a resume included).
 
     Returns:
         The run folder.
 
     Raises:
         AwaitingAnnotations: with a human oracle, after a selection whose labels are not imported.
+        IntegrityError: on resume, a checkpoint or label file differs from what its step wrote.
+        RunFolderBusy: another process works in the same run folder.
     """
     from adeada.selection import get_strategy
 
     if until not in (None, "warmup"):
         raise ValueError(f"run_loop(until={until!r}): only 'warmup' is supported")
+    if redo and not resume:
+        raise ValueError("--redo STEP needs --resume (it re-runs a step of an existing run)")
     if cfg is not None:
         get_strategy(cfg.selection.strategy, cfg.selection)  # a typo fails now, not after the warm-up
-    cfg, run = prepare_run_folder(cfg, Path(out), resume)
-    log.info("run folder %s", run.root)
+    cfg, run, lock = prepare_run_folder(cfg, Path(out), resume)
+    try:
+        if redo:
+            done = run.read_state()["done"]
+            for _, path in run.damaged(done[done.index(redo):] if redo in done else []):
+                path.unlink(missing_ok=True)  # the redone steps rewrite it (a damaged shared warm-up too)
+            run.forget_from(redo)
+        if resume:
+            run.verify()
+        log.info("run folder %s", run.root)
+        _loop(cfg, run, progress, until, on_round)
+    finally:
+        lock.release()
+    return run
+
+
+def _loop(cfg: RunConfig, run: RunDir, progress: bool, until: str | None, on_round: RoundCallback | None) -> None:
     ctx = RunContext(cfg, run, progress=progress)
     timed(run, "warmup", lambda: steps.warmup(ctx))
     if until == "warmup":
-        return run
+        return
     timed(run, step(0, "eval"), lambda: steps.evaluate_round(ctx, 0))
     for k in range(1, cfg.loop.rounds + 1):
         timed(run, step(k, "stats"), lambda: steps.region_stats(ctx, k))
@@ -107,21 +157,39 @@ def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bo
             timed(run, step(k, "label"), lambda: steps.label_with_ground_truth(ctx, k))
         timed(run, step(k, "train"), lambda: steps.finetune(ctx, k))
         timed(run, step(k, "eval"), lambda: steps.evaluate_round(ctx, k))
-    steps.write_reports(ctx)
-    return run
+        if on_round is not None:
+            on_round(k, cfg.loop.rounds, steps.round_metrics(run, k), steps.round_metrics(run, 0))
+    _undone_on_error(run, "reports", lambda: steps.write_reports(ctx))
 
 
 def timed(run: RunDir, name: str, fn) -> None:
-    """Run step ``fn`` unless ``name`` is done; record its wall time with the step."""
+    """Run step ``fn`` unless ``name`` is done; record its wall time (and its files' SHA-256).
+
+    A step that fails is undone: the files it wrote are removed or restored, so the run folder is
+    as it was before the step and a resume starts the step again.
+    """
     if run.is_done(name):
         return
     _crash_point(f"{name}:before")
     start = time.perf_counter()
-    info = fn() or {}
+    info = dict(_undone_on_error(run, name, fn) or {})
     _crash_point(f"{name}:files")
     seconds = time.perf_counter() - start
-    run.mark_done(name, seconds=round(seconds, 3), **info)
+    run.mark_done(name, files=info.pop("files", None), seconds=round(seconds, 3), **info)
     log.info("%s: %s done in %.1f s", run.root.name, name, seconds)
+
+
+def _undone_on_error(run: RunDir, name: str, fn):
+    """``fn()``; if it raises, undo its writes first (an OS error becomes one line that says so)."""
+    with atomic.journal() as changes:
+        try:
+            return fn()
+        except Exception as err:
+            changes.rollback()
+            if isinstance(err, OSError) and not isinstance(err, FileNotFoundError):
+                raise OSError(f"step {name} stopped by an OS error ({err}); {run.root} is as it was before the "
+                              f"step; fix the cause (free disk space?), then adeada run --resume --out {run.root}") from err
+            raise
 
 
 def _crash_point(where: str) -> None:

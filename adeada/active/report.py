@@ -1,10 +1,13 @@
-"""``adeada report``: redraw the plots and tables of a finished (or running) run or comparison."""
+"""``adeada report``: the plots, tables and report.html of a run or a comparison."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from adeada.active.rundir import RunDir, RunFolderError
+from adeada.atomic import atomic_write_text
 
 
 def report(folder: str | Path) -> list[Path]:
@@ -15,13 +18,15 @@ def report(folder: str | Path) -> list[Path]:
     run = RunDir(folder)
     if (folder / "state.json").exists():
         from adeada.active.human import open_run
-        from adeada.active.steps import draw_round, write_run_plots
+        from adeada.active.steps import draw_round
 
         ctx = open_run(folder)
-        paths = write_run_plots(run, ctx.classes, ctx.cfg.selection.strategy)
-        for k in run.completed_rounds():
-            if (run.labels_dir(k)).exists():
-                paths.extend(draw_round(ctx, k))
+        with run.lock():
+            paths = []
+            for k in run.completed_rounds():
+                if (run.labels_dir(k)).exists():
+                    paths.extend(draw_round(ctx, k))
+            paths += write_run_report(run, ctx.classes, ctx.cfg.selection.strategy, ctx.cfg.loop.rounds)
         return paths
     cells = sorted(p.parent.parent for p in folder.glob("*/seed*/config.yaml"))
     if not cells:
@@ -38,4 +43,89 @@ def report(folder: str | Path) -> list[Path]:
     strategies = known + sorted(found - set(known))
     seeds = sorted({int(p.name[4:]) for p in folder.glob("*/seed*") if p.name[4:].isdigit()})
     write_compare_report(folder, strategies, seeds)
-    return [folder / "summary.md", folder / "miou_vs_labels.png"]
+    return [folder / "summary.md", folder / "table.md", folder / "miou_vs_labels.png", folder / "report.html"]
+
+
+def _overlay_figures(run: RunDir, k: int):
+    from adeada.reports.html import Figure
+
+    return [Figure(p, f"round {k}: {p.stem.split('_', 1)[1]}")
+            for p in sorted((run.plots / "overlays").glob(f"round{k:02d}_*.png"))]
+
+
+def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds: int) -> list[Path]:
+    """Plots, summary.csv/.md, table.md (the comparison's tables, for one run) and report.html."""
+    from adeada.active.compare import table_markdown
+    from adeada.active.steps import write_run_plots
+    from adeada.reports import format_markdown_table, summary_table, write_csv
+    from adeada.reports.html import Figure, Section, Table, write_html_report
+    from adeada.reports.summary import round_line, run_summary
+
+    paths = write_run_plots(run, list(classes), name=strategy)
+    rows = [r for r in _metrics_rows(run)]
+    if not rows:
+        return paths
+    cells = [{"strategy": strategy, "seed": 0, "round": int(r["round"]),
+              "labelled_percent": float(r["labelled_percent"]), "miou": 100.0 * float(r["miou"])} for r in rows]
+    summary = summary_table(cells)
+    write_csv(summary, run.root / "summary.csv")
+    atomic_write_text(run.root / "summary.md", format_markdown_table(summary) + "\n")
+    atomic_write_text(run.root / "table.md", table_markdown(summary))
+    warm = rows[0]
+    per_round = [{"round": int(r["round"]), "labelled %": float(r["labelled_percent"]),
+                  "mIoU": 100.0 * float(r["miou"]), "vs warm-up": 100.0 * (float(r["miou"]) - float(warm["miou"]))}
+                 for r in rows]
+    per_class = [{"round": int(r["round"]), **{c: 100.0 * float(r[f"iou_{c}"]) for c in classes if f"iou_{c}" in r}}
+                 for r in rows]
+    lines = [round_line(int(r["round"]), rounds, r, warm) for r in rows[1:]] + [run_summary(run.root, where=False)]
+    sections = [
+        Section("What happened", lines, [Table(per_round)]),
+        Section("Curves", [], [Figure(run.plots / "miou_vs_labels.png", "mIoU vs labelled target pixels"),
+                               Figure(run.plots / "per_class.png", "IoU per class and round")]),
+        Section("IoU per class (%)", [], [Table(per_class, "{:.1f}")]),
+    ]
+    for r in rows[1:]:
+        k = int(r["round"])
+        sections.append(Section(f"Round {k}: what was selected", [round_line(k, rounds, r, warm)],
+                                _overlay_figures(run, k)))
+    html = write_html_report(run.root / "report.html", f"adeada run {run.root.name} ({strategy})", sections)
+    return paths + [run.root / "summary.csv", run.root / "summary.md", run.root / "table.md", html]
+
+
+def _metrics_rows(run: RunDir) -> list[dict]:
+    from adeada.active.steps import refresh_metrics_csv
+
+    return refresh_metrics_csv(run)
+
+
+def _md_rows(markdown: str) -> list[dict]:
+    """Rows of a markdown table written by format_markdown_table (for the HTML page)."""
+    lines = [ln for ln in markdown.splitlines() if ln.startswith("|")]
+    if len(lines) < 2:
+        return []
+    split = lambda ln: [c.strip() for c in ln.strip().strip("|").split("|")]  # noqa: E731
+    header = split(lines[0])
+    return [dict(zip(header, split(ln))) for ln in lines[2:] if not re.fullmatch(r"[| -]*", ln)]
+
+
+def write_compare_html(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -> Path:
+    """report.html of a comparison: its tables, its curve, and each strategy's overlays per round
+    (those of its first seed)."""
+    from adeada.reports.html import Figure, Section, Table, write_html_report
+
+    sections = []
+    for name, heading in (("table.md", "mIoU (%) per round (mean ± std over seeds)"),
+                          ("summary.md", "Summary per strategy and round"), ("ablation.md", "Ablation (Table 2)")):
+        if (out / name).exists():
+            sections.append(Section(heading, [], [Table(_md_rows((out / name).read_text()))]))
+    sections.append(Section("Curves", [], [Figure(out / "miou_vs_labels.png", "mIoU vs labelled target pixels")]))
+    for strategy in strategies:
+        run = next((RunDir(out / strategy / f"seed{s}") for s in seeds
+                    if (out / strategy / f"seed{s}" / "plots" / "overlays").is_dir()), None)
+        if run is None:
+            continue
+        for k in range(1, 1 + max(run.completed_rounds(), default=0)):
+            figures = _overlay_figures(run, k)
+            if figures:
+                sections.append(Section(f"{strategy}, round {k} ({run.root.name})", [], figures))
+    return write_html_report(out / "report.html", f"adeada comparison {out.name}", sections)

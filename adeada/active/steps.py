@@ -38,7 +38,7 @@ def warmup(ctx: RunContext) -> dict:
 
     target = ctx.warmup_checkpoint
     if target.exists():
-        return {"checkpoint": str(target), "reused": True}
+        return {"checkpoint": str(target), "reused": True, "files": [target]}
     if ctx.cfg.loop.warmup_checkpoint:
         raise FileNotFoundError(f"loop.warmup_checkpoint {target} does not exist")
     model = ctx.new_model()
@@ -52,7 +52,7 @@ def warmup(ctx: RunContext) -> dict:
         state["discriminator"] = discriminator.state_dict()
     save_torch(state, target)
     target.with_name("train_state.pth").unlink(missing_ok=True)
-    return {"checkpoint": str(target), "reused": False}
+    return {"checkpoint": str(target), "reused": False, "files": [target]}
 
 
 # ----------------------------------------------------------------------------------- statistics
@@ -175,6 +175,12 @@ def select(ctx: RunContext, k: int) -> dict:
     strategy = get_strategy(ctx.cfg.selection.strategy, ctx.cfg.selection)
     # Only round 1's fits (made on the shared warm-up's features) can be read by another run.
     fits = ctx.cache_dir / "density_fits" if k == 1 else None
+    if labelled.all():
+        # The load-time check (rounds x budget_fraction <= 1) leaves only the overshoot of the
+        # last region of each round to reach this.
+        raise ValueError(
+            f"round {k}: rounds 1..{k - 1} labelled the whole target pool, nothing is left to select; "
+            f"lower loop.rounds ({ctx.cfg.loop.rounds}) or selection.budget_fraction ({ctx.cfg.selection.budget_fraction})")
     sel = strategy.select(target, budget, SelectionContext(round=k, rng=ctx.rng(k), labelled=labelled, source=source,
                                                             cache_dir=fits))
     rows = []
@@ -215,12 +221,14 @@ def read_selection(run: RunDir, k: int) -> list[dict]:
 def write_round_labels(ctx: RunContext, k: int, labels: dict[int, np.ndarray], log_rows: list[dict]) -> dict:
     """Store a round's acquired labels and the oracle's log (the labels first, the log last)."""
     folder = ctx.run.labels_dir(k)
-    folder.mkdir(parents=True, exist_ok=True)
+    files = []
     for img, label in labels.items():
-        save_label_png(folder / f"{ctx.pool.image_id(img)}.png", label)
+        files.append(folder / f"{ctx.pool.image_id(img)}.png")
+        save_label_png(files[-1], label)
     write_csv(log_rows, ctx.run.round_dir(k) / "oracle_log.csv",
               ["image", "image_id", "region", "pixels", "labelled_pixels"])
-    return {"images": len(labels), "labelled_pixels": int(sum((l != 255).sum() for l in labels.values()))}
+    return {"images": len(labels), "labelled_pixels": int(sum((l != 255).sum() for l in labels.values())),
+            "files": files}
 
 
 def label_with_ground_truth(ctx: RunContext, k: int) -> dict:
@@ -279,7 +287,8 @@ def finetune(ctx: RunContext, k: int) -> dict:
                            progress=ctx.progress, log_fn=ctx.log_fn(f"round{k:02d}"))
     save_torch({"model": model.state_dict()}, ctx.round_checkpoint(k))
     (folder / "train_state.pth").unlink(missing_ok=True)
-    return {"target_images": len(target), "target_labelled_pixels": target.labelled_pixels()}
+    return {"target_images": len(target), "target_labelled_pixels": target.labelled_pixels(),
+            "files": [ctx.round_checkpoint(k)]}
 
 
 # ----------------------------------------------------------------------------------- evaluation
@@ -315,6 +324,11 @@ def evaluate_round(ctx: RunContext, k: int) -> dict:
     return {"miou": float(result.miou)}
 
 
+def round_metrics(run: RunDir, k: int) -> dict:
+    """The metrics.json row of round ``k`` (0 = the warm-up)."""
+    return json.loads((run.round_dir(k) / "metrics.json").read_text())
+
+
 def refresh_metrics_csv(run: RunDir) -> list[dict]:
     """Rebuild metrics.csv from the per-round metrics.json files (derivable, so never stale)."""
     rows = []
@@ -345,15 +359,23 @@ def draw_round(ctx: RunContext, k: int, max_images: int | None = None) -> list[P
     paths = []
     for img in chosen:
         out = ctx.run.plots / "overlays" / f"round{k:02d}_{ctx.pool.image_id(img)}.png"
+        parts = list(per_image[img].values())
+        why = ", ".join(f"{parts.count(p)} {p}" for p in dict.fromkeys(sorted(parts)))
+        title = (f"round {k} ({ctx.cfg.selection.strategy}), {ctx.pool.image_id(img)}: "
+                 f"{len(parts)} regions bought ({why})")
         overlay_selection(ctx.pool.load_image(img), store.get(ctx.pool, img), per_image[img], out,
-                          label=labels.get(img), class_colors=class_palette(ctx.num_classes), min_width=384)
+                          label=labels.get(img), class_colors=class_palette(ctx.num_classes), min_width=384,
+                          title=title, class_names=ctx.classes, label_caption=f"labels bought in rounds 1-{k} "
+                          "(black: not labelled)" if k > 1 else "labels bought in round 1 (black: not labelled)")
         paths.append(out)
     return paths
 
 
 def write_reports(ctx: RunContext) -> list[Path]:
-    """mIoU vs labelled % and per-class IoU plots of the run."""
-    return write_run_plots(ctx.run, ctx.classes, name=ctx.cfg.selection.strategy)
+    """The run's plots, tables and self-contained report.html."""
+    from adeada.active.report import write_run_report
+
+    return write_run_report(ctx.run, ctx.classes, ctx.cfg.selection.strategy, ctx.cfg.loop.rounds)
 
 
 def write_run_plots(run: RunDir, classes: list[str], name: str) -> list[Path]:

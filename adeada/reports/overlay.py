@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 from skimage.segmentation import find_boundaries
 
 from ._io import PathLike, atomic_save_png
-from .palette import PART_COLORS, class_palette, colorize_label
+from .palette import PART_COLORS, class_palette, colorize_label, part_colors
 
 BOUNDARY_COLOR = (255, 255, 255)
 LEGEND_HEIGHT = 18
@@ -48,6 +48,28 @@ def _legend(width: int, entries: Sequence[tuple[str, tuple[int, int, int]]]) -> 
     return np.asarray(strip)
 
 
+def _legend_rows(width: int, entries: Sequence[tuple[str, tuple[int, int, int]]]) -> np.ndarray:
+    """Like :func:`_legend`, wrapped onto as many strips as the entries need (a class key)."""
+    font = ImageFont.load_default()
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    rows: list[list[tuple[str, tuple[int, int, int]]]] = [[]]
+    x = 4
+    for name, color in entries:
+        need = 14 + int(measure.textlength(name, font=font)) + 10
+        if rows[-1] and x + need > width:
+            rows.append([])
+            x = 4
+        rows[-1].append((name, color))
+        x += need
+    return np.concatenate([_legend(width, row) for row in rows], axis=0)
+
+
+def _text_strip(width: int, text: str, height: int = LEGEND_HEIGHT) -> np.ndarray:
+    strip = Image.new("RGB", (width, height), (16, 16, 16))
+    ImageDraw.Draw(strip).text((4, 3), text, fill=(255, 255, 255), font=ImageFont.load_default())
+    return np.asarray(strip)
+
+
 def _enlarge(a: np.ndarray, factor: int) -> np.ndarray:
     return a.repeat(factor, axis=0).repeat(factor, axis=1)
 
@@ -62,6 +84,9 @@ def overlay_selection(
     alpha: float = 0.5,
     ignore_index: int = 255,
     min_width: int = 0,
+    title: Optional[str] = None,
+    class_names: Optional[Sequence[str]] = None,
+    label_caption: str = "labels bought so far (black: not labelled)",
 ) -> Path:
     """Writes a PNG of the image with region boundaries and the selected regions tinted by part.
 
@@ -81,6 +106,12 @@ def overlay_selection(
         ignore_index: label value drawn black.
         min_width: enlarge small images by a whole factor (nearest) until they are at least this
             wide, so that regions of a 128-pixel demo image stay visible in a report.
+        title: a line above the picture (and then a caption above each panel).
+        class_names: names of the label panel's classes: adds a class colour key below.
+        label_caption: the caption of the label panel (with ``title``).
+
+    With ``class_colors``, the part colours are chosen so that no class colour is close to them
+    (:func:`part_colors`): a tinted region must not read as a class.
 
     Returns:
         The path written.
@@ -99,6 +130,7 @@ def overlay_selection(
         raise ValueError(f"overlay_selection({out_path}): alpha must be in [0, 1], got {alpha}")
     present = set(np.unique(segments).tolist())
     canvas = image.astype(np.float32)
+    colors = part_colors(list(class_colors) if class_colors is not None else None)
     for region, part in selected_regions.items():
         if part not in PART_COLORS:
             raise ValueError(
@@ -108,7 +140,7 @@ def overlay_selection(
         if int(region) not in present:
             raise ValueError(f"overlay_selection({out_path}): region id {region} is not in the segments map")
         inside = segments == int(region)
-        canvas[inside] = (1.0 - alpha) * canvas[inside] + alpha * np.asarray(PART_COLORS[part], np.float32)
+        canvas[inside] = (1.0 - alpha) * canvas[inside] + alpha * np.asarray(colors[part], np.float32)
     out = np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
     # "thick" marks both sides of every edge; "inner"/"outer" would treat region 0 as background.
     out[find_boundaries(segments, mode="thick")] = BOUNDARY_COLOR
@@ -124,9 +156,19 @@ def overlay_selection(
             class_colors = class_palette(int(known.max()) + 1 if known.size else 1)
         panel = colorize_label(np.where(label == ignore_index, 255, label), list(class_colors))
         gap = np.full((out.shape[0], 4, 3), 32, dtype=np.uint8)
+        if title is not None:
+            left = _text_strip(out.shape[1], "selected regions, tinted by the part that chose them")
+            right = _text_strip(panel.shape[1], label_caption)
+            out = np.concatenate([left, out], axis=0)
+            panel = np.concatenate([right, panel], axis=0)
+            gap = np.full((out.shape[0], 4, 3), 32, dtype=np.uint8)
         out = np.concatenate([out, gap, panel], axis=1)
 
     used_parts = [p for p in PART_COLORS if p in set(selected_regions.values())]
-    entries = [(p, PART_COLORS[p]) for p in used_parts] or [("no region selected", (90, 90, 90))]
-    out = np.concatenate([out, _legend(out.shape[1], entries)], axis=0)
-    return atomic_save_png(out_path, out)
+    entries = [(p, colors[p]) for p in used_parts] or [("no region selected", (90, 90, 90))]
+    strips = [out, _legend(out.shape[1], entries)]
+    if class_names is not None and class_colors is not None:
+        strips.append(_legend_rows(out.shape[1], list(zip(class_names, class_colors))))
+    if title is not None:
+        strips.insert(0, _text_strip(out.shape[1], title))
+    return atomic_save_png(out_path, np.concatenate(strips, axis=0))

@@ -30,6 +30,40 @@ PART_COLORS: dict[str, tuple[int, int, int]] = {
 
 IGNORE_COLOR: tuple[int, int, int] = (0, 0, 0)
 
+# Alternatives for a part colour that a class palette already (nearly) uses: saturated colours
+# that read as "marked" on a street scene.
+_PART_CANDIDATES: tuple[tuple[int, int, int], ...] = (
+    (255, 140, 0), (30, 110, 255), (40, 200, 70), (255, 0, 255), (0, 255, 255), (255, 255, 0),
+    (255, 0, 0), (0, 0, 255), (0, 255, 0), (255, 128, 255), (128, 0, 255), (0, 40, 120),
+    (255, 200, 150), (0, 128, 128), (128, 128, 255), (255, 90, 160),
+)
+# Closer than this (Euclidean RGB) and a part colour would be mistaken for a class in an overlay.
+MIN_PART_DISTANCE = 100.0
+
+
+def _distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    return float(np.sqrt(sum((int(x) - int(y)) ** 2 for x, y in zip(a, b))))
+
+
+def part_colors(class_colors: list[tuple[int, int, int]] | None = None) -> dict[str, tuple[int, int, int]]:
+    """Colours of the selection parts that no class of ``class_colors`` uses (nor comes close to).
+
+    Each part keeps its usual colour (:data:`PART_COLORS`) unless a class colour lies within
+    :data:`MIN_PART_DISTANCE` of it; then it takes the candidate farthest from every class colour
+    and from the parts already chosen.
+    """
+    if not class_colors:
+        return dict(PART_COLORS)
+    chosen: dict[str, tuple[int, int, int]] = {}
+    for part, usual in PART_COLORS.items():
+        # White draws region boundaries and black marks unlabelled pixels: avoid them too.
+        avoid = list(class_colors) + list(chosen.values()) + [(255, 255, 255), IGNORE_COLOR]
+        if min(_distance(usual, c) for c in avoid) >= MIN_PART_DISTANCE:
+            chosen[part] = usual
+            continue
+        chosen[part] = max(_PART_CANDIDATES, key=lambda cand: min(_distance(cand, c) for c in avoid))
+    return chosen
+
 
 def _generated_palette(n: int) -> list[tuple[int, int, int]]:
     """n distinct colours: hues spaced by the golden ratio, alternating lightness, never black."""

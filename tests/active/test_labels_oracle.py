@@ -122,7 +122,10 @@ def test_tensorboard_without_the_package_is_a_clear_error(tmp_path):
     from adeada.active.context import RunContext
     from adeada.config import load_run_config
 
-    cfg = load_run_config(None, ["loop.tensorboard=true"])
+    with pytest.raises(ValueError, match="pip install tensorboard"):  # refused at load, before any work
+        load_run_config(None, ["loop.tensorboard=true"])
+    cfg = load_run_config(None)
+    cfg.loop.tensorboard = True  # a config built in code: the run context says the same
     ctx = RunContext(cfg, RunDir(tmp_path), progress=False)
     with pytest.raises(ValueError, match="pip install tensorboard"):
         ctx.log_fn("warmup")

@@ -10,18 +10,17 @@ from pathlib import Path
 import pytest
 
 from adeada.active.rundir import read_csv
+from adeada.cli import main
+from tests.forking import forked
 
 pytestmark = pytest.mark.slow
 
 
-def _run(cfg: Path, out: Path, resume: bool = False, kill_at: str | None = None, timeout: float = 300):
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    env.pop("ADEADA_KILL_AT", None)
-    if kill_at:
-        env["ADEADA_KILL_AT"] = kill_at
-    cmd = [sys.executable, "-m", "adeada.cli", "--quiet", "run", "--out", str(out)]
+def _run(cfg: Path, out: Path, resume: bool = False, kill_at: str | None = None):
+    """``adeada run`` in a forked process (a real one that SIGKILL ends, without a Python start-up)."""
+    cmd = ["--quiet", "run", "--out", str(out)]
     cmd += ["--resume"] if resume else ["--config", str(cfg)]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    return forked(cmd, env={"ADEADA_KILL_AT": kill_at} if kill_at else None)
 
 
 def _outcome(out: Path) -> dict:
@@ -37,13 +36,13 @@ def _outcome(out: Path) -> dict:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     import yaml
-    from tests.tiny_run import TINY
+    from tests.tiny_run import CHAOS  # the smallest run that still trains, selects and checkpoints
 
     root = tmp_path_factory.mktemp("resume")
     cfg = root / "tiny.yaml"
-    cfg.write_text(yaml.safe_dump(dict(TINY, cache_dir=str(root / "cache"))))
-    done = _run(cfg, root / "reference")
-    assert done.returncode == 0, done.stderr
+    cfg.write_text(yaml.safe_dump(dict(CHAOS, cache_dir=str(root / "cache"))))
+    # In this process: the libraries it imports are then already loaded in every forked run.
+    assert main(["--quiet", "run", "--config", str(cfg), "--out", str(root / "reference")]) == 0
     return cfg, _outcome(root / "reference")
 
 
@@ -51,10 +50,8 @@ def reference(tmp_path_factory):
 def test_sigkill_at_a_step_then_resume(reference, tmp_path, kill_at):
     cfg, expected = reference
     out = tmp_path / "run"
-    killed = _run(cfg, out, kill_at=kill_at)
-    assert killed.returncode == -signal.SIGKILL
-    resumed = _run(cfg, out, resume=True)
-    assert resumed.returncode == 0, resumed.stderr
+    assert _run(cfg, out, kill_at=kill_at) == -signal.SIGKILL
+    assert _run(cfg, out, resume=True) == 0
     assert _outcome(out) == expected
 
 
@@ -71,6 +68,5 @@ def test_sigkill_in_the_middle_of_fine_tuning_then_resume(reference, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert state.exists(), "the run ended before its first training checkpoint: nothing was interrupted"
-    resumed = _run(cfg, out, resume=True)
-    assert resumed.returncode == 0, resumed.stderr
+    assert _run(cfg, out, resume=True) == 0
     assert _outcome(out) == expected

@@ -91,3 +91,38 @@ def test_small_images_are_enlarged_by_a_whole_factor(tmp_path):
     assert big.shape[1] == 40  # factor ceil(35 / 10) = 4
     assert tuple(big[2, 2]) == (100, 100, 100)  # region 0 untouched, away from the boundary
     assert tuple(big[2, 38]) != (100, 100, 100)  # region 1 tinted
+
+
+@pytest.mark.parametrize("n", [2, 5, 9, 11, 16, 19, 30])
+def test_part_colours_are_far_from_every_class_colour(n):
+    from adeada.reports.palette import _distance, part_colors
+
+    classes = class_palette(n)
+    parts = part_colors(classes)
+    assert len(set(parts.values())) == 3
+    assert min(_distance(p, c) for p in parts.values() for c in classes) >= 90
+
+
+def test_the_demo_building_blue_is_not_the_uncertainty_colour():
+    from adeada.data.demo_style import DEMO_CLASSES
+    from adeada.reports.palette import _distance, part_colors
+
+    classes = class_palette(len(DEMO_CLASSES))
+    building = classes[DEMO_CLASSES.index("building")]
+    assert _distance(part_colors(classes)["uncertainty"], building) >= 100
+
+
+def test_a_titled_overlay_has_a_title_captions_and_a_class_key(stripes, tmp_path):
+    image, segments = stripes
+    label = np.full((20, 40), 255, np.uint8)
+    label[:, :10] = 1
+    colors = [(10, 20, 30), (200, 50, 0)]
+    plain = _read(overlay_selection(image, segments, {0: "density"}, tmp_path / "a.png", label=label,
+                                    class_colors=colors, min_width=200))
+    titled = _read(overlay_selection(image, segments, {0: "density"}, tmp_path / "b.png", label=label,
+                                     class_colors=colors, min_width=200, title="round 1", class_names=["a", "b"]))
+    # a title strip, a caption strip above the panels, and a class key below the part legend
+    assert titled.shape[0] == plain.shape[0] + 3 * LEGEND_HEIGHT
+    key = titled[-LEGEND_HEIGHT:]
+    for color in colors:
+        assert (key.reshape(-1, 3) == color).all(axis=1).any(), f"class colour {color} missing from the key"

@@ -182,8 +182,7 @@ def read_labels(
             if pending is not None and (n_pending := int(np.count_nonzero(pending & inside))):
                 warnings.append(f"{source.describe(name)}: {n_pending} pixel(s) still marked to_label set to 255")
             labels[image_id] = np.where(inside, label, IGNORE).astype(np.uint8)
-        for message in warnings:
-            logger.warning(message)
+        # Returned, not logged: the caller prints them once (logging them here too doubled each).
         return ImportResult(labels, warnings)
     finally:
         source.close()

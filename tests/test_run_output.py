@@ -1,0 +1,73 @@
+"""A run explains itself: a line per round, a final summary, tables and report.html for a single
+run, --quiet after the subcommand, a Ctrl-C hint that names the folder, a README that matches."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from adeada.cli import _default_out, main
+from tests.reports.chromium import loaded_images
+from tests.tiny_run import CHAOS
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    root = tmp_path_factory.mktemp("output")
+    cfg = root / "chaos.yaml"
+    cfg.write_text(yaml.safe_dump(dict(CHAOS, cache_dir=str(root / "cache"))))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["run", "--config", str(cfg), "--out", str(root / "run"), "--quiet"]) == 0  # --quiet after
+    return root / "run", out.getvalue()
+
+
+def test_one_line_per_round_and_a_final_summary(finished):
+    run, stdout = finished
+    lines = stdout.strip().splitlines()
+    pattern = r"adeada: round {k}/2: \d+\.\d\d% labelled, mIoU \d+\.\d \([+-]\d+\.\d over the warm-up\)"
+    assert re.fullmatch(pattern.format(k=1), lines[0]) and re.fullmatch(pattern.format(k=2), lines[1]), lines
+    assert re.match(r"adeada: done: 2 rounds, \d+\.\d\d% of the target pixels labelled, mIoU \d+\.\d after the "
+                    r"warm-up -> \d+\.\d \([+-]\d+\.\d\)", lines[2]) and str(run / "report.html") in lines[2], lines
+
+
+def test_report_of_a_single_run_writes_its_tables_and_a_page_whose_images_load(finished, capsys):
+    run, _ = finished
+    (run / "table.md").unlink()
+    assert main(["report", "--run", str(run), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "| strategy | 0% (warm-up) |" in out and f"open {run / 'report.html'}" in out
+    for name in ("table.md", "summary.md", "summary.csv", "report.html"):
+        assert (run / name).stat().st_size > 50
+    page = (run / "report.html").read_text()
+    overlays = sorted((run / "plots" / "overlays").glob("*.png"))
+    assert len(overlays) == 2 and all(f"round {k}: " in page for k in (1, 2))
+    assert loaded_images(run / "report.html") == (2 + len(overlays), 2 + len(overlays))
+
+
+def test_ctrl_c_names_the_run_folder(monkeypatch, tmp_path, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("adeada.active.loop.run_loop", interrupted)
+    assert main(["run", "--out", str(tmp_path / "r"), "--quiet"]) == 130
+    assert f"adeada run --resume --out {tmp_path / 'r'}" in capsys.readouterr().err
+
+
+def test_readme_says_where_a_second_run_goes_and_what_the_install_costs(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    Path("runs/demo").mkdir(parents=True)
+    assert _default_out("demo") == Path("runs/demo-2")
+    readme = (ROOT / "README.md").read_text()
+    assert "runs/demo-2/" in readme
+    assert "--index-url https://download.pytorch.org/whl/cpu" in readme and "4 GB" in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install -y -qq chromium" in ci and "the pin itself does not" in ci
