@@ -47,6 +47,7 @@ for _train in ("warmup.train", "finetune"):
         (f"{_train}.num_workers", lambda v: v >= 0, ">= 0"),
         (f"{_train}.resize", lambda v: v is None or _size(v), "null or [H, W] with H, W >= 1"),
         (f"{_train}.crop_size", lambda v: v is None or _size(v), "null or [H, W] with H, W >= 1"),
+        (f"{_train}.average_last", lambda v: 0 <= v <= 1, "a share of the steps in [0, 1]"),
     ]
 
 

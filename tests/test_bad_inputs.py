@@ -116,6 +116,9 @@ CASES = {
     "unknown device": (["run", "--set", "loop.device=gpu", "--out", NEW], "loop.device='gpu'"),
     "zero iterations": (["run", "--set", "finetune.iterations=0", "--out", NEW], "finetune.iterations=0"),
     "zero lr": (["run", "--set", "finetune.lr=0", "--out", NEW], "finetune.lr=0"),
+    "averaging 1.5": (["run", "--set", "finetune.average_last=1.5", "--out", NEW], "finetune.average_last=1.5"),
+    "base loop": (lambda human, tmp: (tmp / "loop.yaml").write_text("base: loop.yaml\n") and
+                  ["run", "--config", "{tmp}/loop.yaml", "--out", NEW], "leads back to itself"),
     "zero warm-up batch": (["run", "--set", "warmup.train.batch_size=0", "--out", NEW], "warmup.train.batch_size=0"),
     "zero eval batch": (["run", "--set", "evaluation.batch_size=0", "--out", NEW], "evaluation.batch_size=0"),
     "zero superpixels": (["run", "--set", "regions.n_segments=0", "--out", NEW], "regions.n_segments=0"),
