@@ -4,7 +4,6 @@ even created)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import zipfile
@@ -17,18 +16,9 @@ from PIL import Image
 
 from adeada.active.rundir import RunLock
 from adeada.cli import main
-from tests.tiny_run import TINY
+from tests.tiny_run import TINY, folder_digest
 
 pytestmark = pytest.mark.slow
-
-
-def folder_digest(root: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(root)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,6 @@
 """Each subcommand end to end on tiny data, and one-line errors that leave the run folder intact."""
 
-import hashlib
 import json
-import sys
 import zipfile
 from pathlib import Path
 
@@ -13,18 +11,9 @@ from PIL import Image
 
 from adeada.active.rundir import read_csv
 from adeada.cli import main
-from tests.tiny_run import TINY
+from tests.tiny_run import TINY, folder_digest
 
 pytestmark = pytest.mark.slow
-
-
-def folder_digest(root: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(root)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """A tiny run config shared by the loop, resume and CLI tests (seconds, not minutes)."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -67,3 +68,13 @@ def run_files(root: Path) -> dict[str, bytes]:
     for name in [n for n in out if n.endswith("selection_info.json")]:
         out[name] = json.dumps(_without_timings(json.loads(out[name])), sort_keys=True).encode()
     return out
+
+
+def folder_digest(root: Path) -> str:
+    """One hash of every file's relative path and bytes under ``root``: "the folder is as it was"."""
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
