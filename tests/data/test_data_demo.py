@@ -108,14 +108,3 @@ def test_learnable_with_a_domain_gap(domains):
         tgt_miou = _miou(clf.predict(x_tgt), y_tgt)
     assert src_miou > 0.8
     assert tgt_miou < src_miou - 0.25
-
-
-def test_fast_enough():
-    import time
-
-    ds = DemoDataset("target", "pool", 40)
-    start = time.perf_counter()
-    for i in range(40):
-        ds.load_image(i)
-    per_image = (time.perf_counter() - start) / 40
-    assert per_image < 0.02  # the goal is < 5 ms; a loose bound keeps a busy CI machine green
