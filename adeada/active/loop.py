@@ -18,6 +18,7 @@ from typing import Callable
 from adeada import atomic
 from adeada.active import steps
 from adeada.active.context import RunContext
+from adeada.active.report import write_run_report
 from adeada.active.rundir import RunDir, RunFolderError, RunLock, step
 from adeada.config import RunConfig, dump_config, load_run_config
 
@@ -159,7 +160,8 @@ def _loop(cfg: RunConfig, run: RunDir, progress: bool, until: str | None, on_rou
         timed(run, step(k, "eval"), lambda: steps.evaluate_round(ctx, k))
         if on_round is not None:
             on_round(k, cfg.loop.rounds, steps.round_metrics(run, k), steps.round_metrics(run, 0))
-    _undone_on_error(run, "reports", lambda: steps.write_reports(ctx))
+    _undone_on_error(run, "reports", lambda: write_run_report(run, ctx.classes, ctx.cfg.selection.strategy,
+                                                              ctx.cfg.loop.rounds))
 
 
 def timed(run: RunDir, name: str, fn) -> None:

@@ -56,7 +56,6 @@ def _overlay_figures(run: RunDir, k: int):
 def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds: int) -> list[Path]:
     """Plots, summary.csv/.md, table.md (the comparison's tables, for one run) and report.html."""
     from adeada.active.compare import table_markdown
-    from adeada.active.steps import write_run_plots
     from adeada.reports import format_markdown_table, summary_table, write_csv
     from adeada.reports.html import Figure, Section, Table, write_html_report
     from adeada.reports.summary import round_line, run_summary
@@ -129,3 +128,18 @@ def write_compare_html(out: Path, strategies: Sequence[str], seeds: Sequence[int
             if figures:
                 sections.append(Section(f"{strategy}, round {k} ({run.root.name})", [], figures))
     return write_html_report(out / "report.html", f"adeada comparison {out.name}", sections)
+
+
+def write_run_plots(run: RunDir, classes: list[str], name: str) -> list[Path]:
+    """A run's mIoU curve and per-class IoU plot, from its (refreshed) metrics.csv."""
+    from adeada.active.steps import refresh_metrics_csv
+    from adeada.reports import plot_miou_vs_labels, plot_per_class_iou
+
+    rows = refresh_metrics_csv(run)
+    if not rows:
+        return []
+    curve = [(float(r["labelled_percent"]), 100.0 * float(r["miou"]), 0.0) for r in rows]
+    return [
+        plot_miou_vs_labels({name: curve}, run.plots / "miou_vs_labels.png", title=f"{name}: mIoU vs labelled target pixels"),
+        plot_per_class_iou(rows, classes, run.plots / "per_class.png"),
+    ]

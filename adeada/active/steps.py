@@ -369,24 +369,3 @@ def draw_round(ctx: RunContext, k: int, max_images: int | None = None) -> list[P
                           "(black: not labelled)" if k > 1 else "labels bought in round 1 (black: not labelled)")
         paths.append(out)
     return paths
-
-
-def write_reports(ctx: RunContext) -> list[Path]:
-    """The run's plots, tables and self-contained report.html."""
-    from adeada.active.report import write_run_report
-
-    return write_run_report(ctx.run, ctx.classes, ctx.cfg.selection.strategy, ctx.cfg.loop.rounds)
-
-
-def write_run_plots(run: RunDir, classes: list[str], name: str) -> list[Path]:
-    from adeada.reports import plot_miou_vs_labels, plot_per_class_iou
-
-    rows = refresh_metrics_csv(run)
-    if not rows:
-        return []
-    curve = [(float(r["labelled_percent"]), 100.0 * float(r["miou"]), 0.0) for r in rows]
-    out = [
-        plot_miou_vs_labels({name: curve}, run.plots / "miou_vs_labels.png", title=f"{name}: mIoU vs labelled target pixels"),
-        plot_per_class_iou(rows, classes, run.plots / "per_class.png"),
-    ]
-    return out
