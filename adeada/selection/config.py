@@ -15,17 +15,13 @@ class DensityConfig:
     the same EM in torch float64 (:mod:`adeada.selection.torch_gmm`): identical selections (100%
     overlap at benchmark scale 0.05), and ``device="cuda"`` puts it on a GPU.
 
-    ``"gmm_full_fast"`` is the fast setting that stays closest to the default: the same data, the
-    same 256-d full covariances and the same k-means start, on the torch EM with float32 E steps
-    and at most ``fast_max_iter`` (3) EM iterations. Measured (synthetic Cityscapes/GTA5-like
-    features, 2-core CPU, ``benchmarks/bench_selection.py``): at scale 0.05 100% of the default's
-    62 regions, 2.1x faster (33 s vs 68 s); the default's own noise floor there is 91.9%
-    (``random_state=1``) / 93.5% (source rows shuffled). On one full-scale class (3,771 target,
-    32,410 source regions) its top-10% ranking kept 95.5% of the default's, against 74.5% for the
-    default with ``random_state=1``. Full scale (119k target, 999k source regions): 542 s, against
-    3,214 s for the authors' recipe in an earlier run on the same machine (about 6x; the default is
-    too slow to repeat in the same run). Not the 60 s goal on a CPU: the 256-d EM is FLOP-bound
-    (about 3 TFLOP per EM iteration at full scale); the GPU path (``device="cuda"``) is unmeasured.
+    ``"gmm_full_fast"`` is the fast setting for large pools on a CPU
+    (:mod:`adeada.selection.fast_gmm`): the same model (256-d full covariances, the same number of
+    components, the same k-means start) fitted on at most ``fast_fit_regions`` regions of each
+    class and domain (a seeded sample; every target region is still scored), with float32
+    products in the E and M steps and at most ``fast_max_iter`` EM iterations. Measured against
+    the authors' recipe in one run of ``benchmarks/bench_selection.py``: see docs/benchmarks.md,
+    "Density step".
 
     ``"pca_gmm"`` projects features onto ``pca_dim`` principal directions (fitted on the class's
     target + source regions), fits a full-covariance GMM there and (``pca_residual``) an isotropic
@@ -39,6 +35,7 @@ class DensityConfig:
     max_components: int = 10
     max_iter: int = 200
     fast_max_iter: int = 3  # gmm_full_fast: EM iterations at most (after the same k-means start)
+    fast_fit_regions: Optional[int] = 10000  # gmm_full_fast: regions each mixture is fitted on at most
     random_state: int = 0
     reg_covar: float = 1e-6
     tol: float = 1e-3  # EM stops when the mean log-likelihood changes by less (scikit-learn's default)

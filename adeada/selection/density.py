@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Optional, Protocol
 
 import numpy as np
 from sklearn.mixture import GaussianMixture
@@ -10,6 +10,7 @@ from sklearn.mixture import GaussianMixture
 from adeada.devices import resolve_device
 
 from .config import DensityConfig
+from .fast_gmm import SampledGaussianMixture, sample_rows
 
 
 class DensityEstimator(Protocol):
@@ -26,35 +27,68 @@ def n_components_for(n_target: int, cfg: DensityConfig) -> int:
     return int(min(max(n, cfg.min_components), cfg.max_components))
 
 
-def make_estimator(cfg: DensityConfig, n_components: int) -> DensityEstimator:
-    """The estimator of ``cfg.estimator`` with ``n_components`` mixture components.
+def _gmm(cov: str):
+    def build(cfg: DensityConfig, n_components: int) -> DensityEstimator:
+        if cfg.backend == "torch" and cov == "full":
+            from .torch_gmm import TorchGaussianMixture  # lazy: sklearn-only workers never import torch
 
-    ``gmm_full`` and ``pca_gmm`` both fit full-covariance mixtures (``pca_gmm`` on projected
-    features: the projection is shared by the class's source and target models, see
-    :class:`ClassProjection`); ``gmm_diag`` fits diagonal covariances. ``gmm_full_fast`` is
-    ``gmm_full`` on the torch EM with float32 E steps and at most ``cfg.fast_max_iter`` EM
-    iterations (same k-means start, same data, same 256-d full covariances).
+            return TorchGaussianMixture(n_components=n_components, random_state=cfg.random_state,
+                                        max_iter=cfg.max_iter, tol=cfg.tol, reg_covar=cfg.reg_covar,
+                                        device=resolve_device(cfg.device), precision=cfg.precision)
+        # The authors' settings: random_state=0, n_init=1, max_iter=200, rest default.
+        return GaussianMixture(n_components=n_components, covariance_type=cov, random_state=cfg.random_state,
+                               n_init=1, max_iter=cfg.max_iter, tol=cfg.tol, reg_covar=cfg.reg_covar)
+    return build
+
+
+def _gmm_full_fast(cfg: DensityConfig, n_components: int) -> DensityEstimator:
+    # fit_class has already drawn the sample (fit_caps), so the mixture fits all it is given.
+    return SampledGaussianMixture(n_components=n_components, random_state=cfg.random_state,
+                                  max_iter=min(cfg.max_iter, cfg.fast_max_iter), max_fit_regions=None,
+                                  tol=cfg.tol, reg_covar=cfg.reg_covar)
+
+
+# name -> factory(cfg, n_components). ``pca_gmm`` is ``gmm_full`` on projected features (fit_class
+# projects, see ClassProjection). A new estimator is one factory and one line here.
+ESTIMATORS: dict[str, Callable[[DensityConfig, int], DensityEstimator]] = {
+    "gmm_full": _gmm("full"),
+    "gmm_full_fast": _gmm_full_fast,
+    "pca_gmm": _gmm("full"),
+    "gmm_diag": _gmm("diag"),
+}
+
+
+def make_estimator(cfg: DensityConfig, n_components: int) -> DensityEstimator:
+    """The estimator of ``cfg.estimator`` (a key of :data:`ESTIMATORS`) with ``n_components`` components.
+
+    ``gmm_full`` is the authors' recipe (scikit-learn, or the same EM in torch with
+    ``backend="torch"``); ``gmm_full_fast`` the same model fitted on a sample in mixed precision
+    with a few EM iterations (:mod:`adeada.selection.fast_gmm`); ``gmm_diag`` diagonal covariances.
     """
-    if cfg.estimator in ("gmm_full", "pca_gmm", "gmm_full_fast"):
-        cov = "full"
-    elif cfg.estimator == "gmm_diag":
-        cov = "diag"
-    else:
-        raise ValueError(f"unknown density estimator {cfg.estimator!r}; expected gmm_full, gmm_full_fast, "
-                         "pca_gmm or gmm_diag")
+    if cfg.estimator not in ESTIMATORS:
+        raise ValueError(f"unknown density estimator {cfg.estimator!r}; expected one of {', '.join(ESTIMATORS)}")
     if cfg.backend not in ("sklearn", "torch"):
         raise ValueError(f"unknown density backend {cfg.backend!r}; expected sklearn or torch")
-    fast = cfg.estimator == "gmm_full_fast"
-    if (cfg.backend == "torch" or fast) and cov == "full":
-        from .torch_gmm import TorchGaussianMixture  # lazy: sklearn-only workers never import torch
+    return ESTIMATORS[cfg.estimator](cfg, n_components)
 
-        return TorchGaussianMixture(n_components=n_components, random_state=cfg.random_state,
-                                    max_iter=min(cfg.max_iter, cfg.fast_max_iter) if fast else cfg.max_iter,
-                                    tol=cfg.tol, reg_covar=cfg.reg_covar, device=resolve_device(cfg.device),
-                                    precision="mixed" if fast else cfg.precision)
-    # The authors' settings: random_state=0, n_init=1, max_iter=200, rest default.
-    return GaussianMixture(n_components=n_components, covariance_type=cov, random_state=cfg.random_state,
-                           n_init=1, max_iter=cfg.max_iter, tol=cfg.tol, reg_covar=cfg.reg_covar)
+
+def uses_torch(cfg: DensityConfig) -> bool:
+    """Whether the fits of ``cfg`` run torch (worker processes then need torch's thread settings)."""
+    return cfg.backend == "torch" and cfg.estimator in ("gmm_full", "pca_gmm")
+
+
+def fit_caps(cfg: DensityConfig) -> tuple[Optional[int], Optional[int]]:
+    """(source, target) caps on the regions a class's two mixtures are fitted on (None = all).
+
+    ``max_source_regions`` / ``max_target_regions`` apply to every estimator; ``gmm_full_fast``
+    adds its own ``fast_fit_regions``. The samples are drawn by :func:`sample_rows` with
+    ``random_state`` (source) and ``random_state + 1`` (target).
+    """
+    src, tgt = cfg.max_source_regions, cfg.max_target_regions
+    if cfg.estimator == "gmm_full_fast" and cfg.fast_fit_regions is not None:
+        src = cfg.fast_fit_regions if src is None else min(src, cfg.fast_fit_regions)
+        tgt = cfg.fast_fit_regions if tgt is None else min(tgt, cfg.fast_fit_regions)
+    return src, tgt
 
 
 class ClassProjection:
@@ -113,16 +147,14 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
         dict with ``log_dt``, ``log_ds`` (float64 (n_q,), ``log_ds`` is None when the source has
         fewer than 2 regions of the class), ``n_components`` and ``n_source_components``.
     """
-    Xt = np.asarray(target_all, dtype=np.float64)
-    Xs = np.asarray(source, dtype=np.float64)
-    Xq = np.asarray(query, dtype=np.float64)
-    n = n_components_for(len(Xt), cfg)
-    if cfg.max_source_regions is not None and len(Xs) > cfg.max_source_regions:
-        rng = np.random.default_rng(cfg.random_state)
-        Xs = Xs[np.sort(rng.choice(len(Xs), cfg.max_source_regions, replace=False))]
-    if cfg.max_target_regions is not None and len(Xt) > cfg.max_target_regions:
-        rng = np.random.default_rng(cfg.random_state + 1)
-        Xt = Xt[np.sort(rng.choice(len(Xt), cfg.max_target_regions, replace=False))]
+    n = n_components_for(len(target_all), cfg)
+    cap_s, cap_t = fit_caps(cfg)
+    # Sample before converting: a class can hold 300k source regions at Cityscapes scale.
+    Xs = np.asarray(source)[sample_rows(len(source), cap_s, cfg.random_state)]
+    Xt = np.asarray(target_all)[sample_rows(len(target_all), cap_t, cfg.random_state + 1)]
+    Xq = np.asarray(query)
+    if cfg.estimator != "gmm_full_fast":  # the fast mixture works in float32 itself
+        Xt, Xs, Xq = (a.astype(np.float64) for a in (Xt, Xs, Xq))
     res_t = res_s = res_q = None
     if cfg.estimator == "pca_gmm":
         proj = ClassProjection(cfg.pca_dim, seed=cfg.random_state).fit(np.concatenate([Xt, Xs]))

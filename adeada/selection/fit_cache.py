@@ -22,17 +22,18 @@ import numpy as np
 from adeada.atomic import atomic_open
 
 from .config import DensityConfig
+from .density import uses_torch
 
 # Settings that change how a fit is run, not what it returns.
 _NOT_IN_KEY = ("n_jobs", "timeout_s")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: gmm_full_fast became the sampled mixed-precision mixture
 
 
 def _code_versions(cfg: DensityConfig) -> dict:
     import sklearn
 
     versions = {"format": FORMAT_VERSION, "sklearn": sklearn.__version__}
-    if cfg.backend == "torch" or cfg.estimator == "gmm_full_fast":
+    if uses_torch(cfg):
         import torch
 
         versions["torch"] = torch.__version__

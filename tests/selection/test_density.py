@@ -131,15 +131,34 @@ def test_torch_backend_gives_the_default_scores():
     np.testing.assert_allclose(b.kl, a.kl, rtol=1e-8)
 
 
-def test_fast_setting_is_the_torch_em_cut_short_in_mixed_precision():
-    from adeada.selection.density import make_estimator
-    from adeada.selection.torch_gmm import TorchGaussianMixture
+def test_fast_setting_is_the_sampled_mixed_precision_mixture():
+    from adeada.selection.density import fit_caps, make_estimator
+    from adeada.selection.fast_gmm import SampledGaussianMixture
 
     est = make_estimator(DensityConfig(estimator="gmm_full_fast", fast_max_iter=2), 3)
-    assert isinstance(est, TorchGaussianMixture) and est.max_iter == 2 and est.precision == "mixed"
+    assert isinstance(est, SampledGaussianMixture) and est.max_iter == 2
     assert isinstance(make_estimator(DensityConfig(), 3), GaussianMixture)  # the default stays scikit-learn's
+    assert fit_caps(DensityConfig()) == (None, None)  # the authors' recipe fits on everything
+    assert fit_caps(DensityConfig(estimator="gmm_full_fast", fast_fit_regions=500, max_target_regions=300)) == (500, 300)
     with pytest.raises(ValueError, match="backend"):
         make_estimator(DensityConfig(backend="jax"), 3)
+    with pytest.raises(ValueError, match="gmm_full_fast"):  # the message lists the registered names
+        make_estimator(DensityConfig(estimator="kde"), 3)
+
+
+def test_fast_setting_gives_the_same_scores_in_a_worker_pool_as_in_process():
+    """The pool sends only the sampled source rows; the fits must not notice."""
+    rng = np.random.default_rng(4)
+    C = 2
+    t_pred, s_pred = rng.integers(0, C, 600), rng.integers(0, C, 3000)
+    tgt = _domain((rng.normal(size=(600, 6)) + t_pred[:, None]).astype(np.float32), t_pred, C)
+    src = _domain((rng.normal(size=(3000, 6)) * 1.2 + s_pred[:, None]).astype(np.float32), s_pred, C)
+    cfg = dict(estimator="gmm_full_fast", fast_fit_regions=400)
+    a = density_scores(tgt, src, None, DensityConfig(n_jobs=1, **cfg))
+    b = density_scores(tgt, src, None, DensityConfig(n_jobs=2, timeout_s=120, **cfg))
+    np.testing.assert_allclose(a.pi, b.pi, rtol=1e-9)
+    c = density_scores(tgt, src, None, DensityConfig(n_jobs=1, estimator="gmm_full_fast", fast_fit_regions=None))
+    assert not np.allclose(a.pi, c.pi)  # the cap is really applied
 
 
 def test_cached_fits_give_the_same_scores_without_refitting(tmp_path, monkeypatch):
