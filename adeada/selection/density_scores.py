@@ -96,6 +96,37 @@ def _run_pool(jobs, target, source, cfg, progress):
     return out
 
 
+def _fit(jobs, target, source, cfg, progress) -> dict:
+    parallel = capped_workers(cfg.n_jobs) > 1 and len(jobs) > 1
+    return (_run_pool if parallel else _run_serial)(jobs, target, source, cfg, progress) if jobs else {}
+
+
+def _fit_through_cache(jobs, target, source, cfg, progress, cache: FitCache) -> dict:
+    """Cached classes are read; the others are claimed and fitted here, or awaited from the
+    process that claimed them first (comparison workers reaching round 1 together)."""
+    keys = {c: fit_key(target.feature[t], source.feature[s], cfg) for c, t, s in jobs}
+    results = {c: hit for c, key in keys.items() if (hit := cache.get(key)) is not None}
+    pending = [j for j in jobs if j[0] not in results]
+    while pending:
+        mine = [j for j in pending if cache.claim(keys[j[0]])]
+        try:
+            fitted = _fit(mine, target, source, cfg, progress)
+            for c, r in fitted.items():
+                cache.put(keys[c], r)
+        finally:
+            for j in mine:
+                cache.release(keys[j[0]])
+        results.update(fitted)
+        waited = {}
+        for c, _, _ in pending:
+            if c not in results:
+                waited[c] = cache.wait_for(keys[c], cfg.timeout_s)
+        results.update({c: r for c, r in waited.items() if r is not None})
+        # A claimer that failed leaves neither entry nor claim: those classes go round again.
+        pending = [j for j in pending if j[0] not in results]
+    return results
+
+
 def density_scores(target: RegionStats, source: RegionStats, labelled: np.ndarray | None,
                    cfg: DensityConfig, progress: bool = False, cache_dir: str | Path | None = None) -> DensityResult:
     """Fit per-class target/source estimators and score every target row of each class.
@@ -110,7 +141,8 @@ def density_scores(target: RegionStats, source: RegionStats, labelled: np.ndarra
     swallowing the whole density budget.
 
     With ``cache_dir``, a class whose features and settings were fitted before is read from
-    there instead (:mod:`adeada.selection.fit_cache`; the same numbers, bit for bit).
+    there instead (:mod:`adeada.selection.fit_cache`; the same numbers, bit for bit), and a class
+    another process is fitting right now is awaited rather than fitted twice.
 
     Classes run largest first in ``cfg.n_jobs`` spawned processes (1 = in this process; never
     more than the process's cpu share, see :func:`adeada.parallel.cpu_share`).
@@ -123,18 +155,10 @@ def density_scores(target: RegionStats, source: RegionStats, labelled: np.ndarra
         raise ValueError(f"source has {source.num_classes} classes, target has {C}")
     labelled = np.zeros(N, bool) if labelled is None else np.asarray(labelled, bool)
     jobs = sorted(_jobs(target, source, cfg), key=lambda j: (-(len(j[1]) + len(j[2])), j[0]))
-    results: dict = {}
-    if cache_dir is not None:
-        cache = FitCache(cache_dir)
-        keys = {c: fit_key(target.feature[t], source.feature[s], cfg) for c, t, s in jobs}
-        results = {c: hit for c, key in keys.items() if (hit := cache.get(key)) is not None}
-    todo = [j for j in jobs if j[0] not in results]
-    parallel = capped_workers(cfg.n_jobs) > 1 and len(todo) > 1
-    fitted = (_run_pool if parallel else _run_serial)(todo, target, source, cfg, progress) if todo else {}
-    if cache_dir is not None:
-        for c, r in fitted.items():
-            cache.put(keys[c], r)
-    results.update(fitted)
+    if cache_dir is None:
+        results = _fit(jobs, target, source, cfg, progress)
+    else:
+        results = _fit_through_cache(jobs, target, source, cfg, progress, FitCache(cache_dir))
     pi = np.full(N, np.nan)
     kl = np.full(C, np.nan)
     ncomp = np.zeros(C, np.int64)
