@@ -34,7 +34,7 @@ class DensityConfig:
     min_components: int = 1
     max_components: int = 10
     max_iter: int = 200
-    fast_max_iter: int = 3  # gmm_full_fast: EM iterations at most (after the same k-means start)
+    fast_max_iter: int = 2  # gmm_full_fast: EM iterations at most (after the same k-means start)
     fast_fit_regions: Optional[int] = 10000  # gmm_full_fast: regions each mixture is fitted on at most
     random_state: int = 0
     reg_covar: float = 1e-6
