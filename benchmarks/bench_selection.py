@@ -19,6 +19,7 @@ round 1 does: fitting, scoring, and writing the fit cache.
 
     python benchmarks/bench_selection.py                 # the issue's figures (about 15 min)
     python benchmarks/bench_selection.py --scale 0.02 --full-scale 0   # a quick look
+    python benchmarks/bench_selection.py --tables T.npz S.npz --full-scale 0   # on a run's own tables
 """
 
 from __future__ import annotations
@@ -120,6 +121,30 @@ def overlap(a, b) -> float:
     return len(A & B) / max(len(A), 1)
 
 
+def compare_at(tgt: RegionStats, src: RegionStats, label: str, authors: DensityConfig, fast: DensityConfig,
+               fast_name: str, floor_seed: int, n_jobs: int) -> float:
+    """The authors' recipe, its noise floor and the fast estimator on one pair of tables; returns
+    the recipe's time."""
+    budget = int(0.01 * tgt.pixels.sum())
+    pi_a, sel_a, t_a = density_step(tgt, src, authors, budget)
+    print(f"[{label}] authors' recipe (gmm_full, scikit-learn, every region, <= 200 EM iterations): "
+          f"{t_a:.1f} s; {len(sel_a)} regions selected  [reference]", flush=True)
+    pi_f, sel_f, t_f = density_step(tgt, src, fast, budget)
+    print(f"[{label}] fast ({fast_name}): {t_f:.1f} s = {t_a / t_f:.1f}x faster than the reference "
+          f"(goal >= 20x at scale 0.1)", flush=True)
+    pi_1, sel_1, t_1 = density_step(tgt, src, DensityConfig(random_state=floor_seed, n_jobs=n_jobs), budget)
+    floor_top, floor_sel = top_overlap(pi_a, pi_1, tgt.pred), overlap(sel_a, sel_1)
+    print(f"[{label}] noise floor, authors' recipe with random_state={floor_seed} ({t_1:.1f} s): "
+          f"top-10% overlap {floor_top:.1%}, selection overlap {floor_sel:.1%}", flush=True)
+    fast_top, fast_sel = top_overlap(pi_a, pi_f, tgt.pred), overlap(sel_a, sel_f)
+    print(f"[{label}] fast vs authors' recipe: top-10% overlap {fast_top:.1%} "
+          f"({fast_top / max(floor_top, 1e-9):.3f}x the floor; goal >= 1), selection overlap {fast_sel:.1%} "
+          f"({fast_sel / max(floor_sel, 1e-9):.3f}x the floor; {len(sel_f)} regions)", flush=True)
+    print(f"[{label}] fast vs the random_state={floor_seed} recipe: top-10% overlap "
+          f"{top_overlap(pi_1, pi_f, tgt.pred):.1%}, selection overlap {overlap(sel_1, sel_f):.1%}", flush=True)
+    return t_a
+
+
 def data(scale: float) -> tuple[RegionStats, RegionStats]:
     t0 = time.perf_counter()
     tgt = synthetic(max(1, round(2975 * scale)), "target", seed=1)
@@ -140,6 +165,9 @@ def main() -> None:
                     help="gmm_full_fast: EM iterations at most")
     ap.add_argument("--floor-seed", type=int, default=1, help="random_state of the noise-floor run")
     ap.add_argument("--others", action="store_true", help="also time the other strategies at --full-scale")
+    ap.add_argument("--tables", nargs=2, metavar=("TARGET.npz", "SOURCE.npz"),
+                    help="compare on real region tables (e.g. a comparison's cache_dir/region_stats/) "
+                         "instead of the synthetic ones at --scale")
     args = ap.parse_args()
     fast = DensityConfig(estimator="gmm_full_fast", fast_fit_regions=args.fit_regions,
                          fast_max_iter=args.fast_max_iter, n_jobs=args.n_jobs)
@@ -147,32 +175,21 @@ def main() -> None:
     fast_name = (f"gmm_full_fast: <= {args.fit_regions:,} regions a mixture, <= {args.fast_max_iter} EM "
                  "iterations, float32 products")
     sc = args.scale
-    if sc > 0:
+    t_a = None
+    if args.tables:
+        tgt, src = RegionStats.load(args.tables[0]), RegionStats.load(args.tables[1])
+        print(f"[tables] target {len(tgt):,} regions, source {len(src):,} regions, "
+              f"{len(np.unique(tgt.pred))} predicted classes", flush=True)
+        compare_at(tgt, src, "tables", authors, fast, fast_name, args.floor_seed, args.n_jobs)
+    elif sc > 0:
         tgt, src = data(sc)
-        budget = int(0.01 * tgt.pixels.sum())
-        pi_a, sel_a, t_a = density_step(tgt, src, authors, budget)
-        print(f"[scale {sc}] authors' recipe (gmm_full, scikit-learn, every region, <= 200 EM iterations): "
-              f"{t_a:.1f} s; {len(sel_a)} regions selected  [reference]", flush=True)
-        pi_f, sel_f, t_f = density_step(tgt, src, fast, budget)
-        print(f"[scale {sc}] fast ({fast_name}): {t_f:.1f} s = {t_a / t_f:.1f}x faster than the reference "
-              f"(goal >= 20x)", flush=True)
-        floor = DensityConfig(random_state=args.floor_seed, n_jobs=args.n_jobs)
-        pi_1, sel_1, t_1 = density_step(tgt, src, floor, budget)
-        floor_top, floor_sel = top_overlap(pi_a, pi_1, tgt.pred), overlap(sel_a, sel_1)
-        print(f"[scale {sc}] noise floor, authors' recipe with random_state={args.floor_seed} ({t_1:.1f} s): "
-              f"top-10% overlap {floor_top:.1%}, selection overlap {floor_sel:.1%}", flush=True)
-        fast_top, fast_sel = top_overlap(pi_a, pi_f, tgt.pred), overlap(sel_a, sel_f)
-        print(f"[scale {sc}] fast vs authors' recipe: top-10% overlap {fast_top:.1%} "
-              f"({fast_top / max(floor_top, 1e-9):.3f}x the floor; goal >= 1), selection overlap {fast_sel:.1%} "
-              f"({fast_sel / max(floor_sel, 1e-9):.3f}x the floor; {len(sel_f)} regions)", flush=True)
-        print(f"[scale {sc}] fast vs the random_state={args.floor_seed} recipe: top-10% overlap "
-              f"{top_overlap(pi_1, pi_f, tgt.pred):.1%}, selection overlap {overlap(sel_1, sel_f):.1%}", flush=True)
+        t_a = compare_at(tgt, src, f"scale {sc}", authors, fast, fast_name, args.floor_seed, args.n_jobs)
         del tgt, src
     if args.full_scale > 0:
         tgt, src = data(args.full_scale)
         budget = int(0.01 * tgt.pixels.sum())
         _, sel, t = density_step(tgt, src, fast, budget)
-        ref = f"; {t / t_a:.2f}x the reference's time at scale {sc}" if sc > 0 else ""
+        ref = f"; {t / t_a:.2f}x the reference's time at scale {sc}" if t_a else ""
         print(f"[scale {args.full_scale}] fast alone: {t:.1f} s (goal <= 150 s: {t / 150:.2f} of it){ref}; "
               f"{len(sel)} regions, {sel.pixels_taken / tgt.pixels.sum():.4%} of pool pixels", flush=True)
         if args.others:
