@@ -1,0 +1,39 @@
+"""docs/benchmarks.md's ADeADA+ tables are what benchmarks/paired_against.py makes of the committed results."""
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "docs" / "benchmarks" / "camvid_day_dusk"
+
+
+def _paired_against():
+    spec = importlib.util.spec_from_file_location("paired_against", ROOT / "benchmarks" / "paired_against.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_docs_quote_both_tables_exactly(capsys):
+    mod = _paired_against()
+    assert mod.main([str(RESULTS / "adeada_plus_results.csv"), str(RESULTS / "results.csv"),
+                     "--reference", "adeada_plus"]) == 0
+    tables = [t.strip() for t in capsys.readouterr().out.strip().split("\n\n")]
+    doc = (ROOT / "docs" / "benchmarks.md").read_text()
+    assert len(tables) == 2 and all(t.startswith("| strategy |") for t in tables)
+    for t in tables:
+        assert t in doc
+
+
+def test_runs_that_disagree_on_a_shared_cell_are_refused(tmp_path):
+    mod = _paired_against()
+    a = tmp_path / "a.csv"
+    a.write_text("strategy,seed,round,labelled_percent,miou\nadeada_d,0,1,1.0,34.0\n")
+    b = tmp_path / "b.csv"
+    b.write_text("strategy,seed,round,labelled_percent,miou\nadeada_d,0,1,1.0,35.0\n")
+    try:
+        mod.read_union([str(a), str(b)])
+    except SystemExit as e:
+        assert "not comparable" in str(e)
+    else:
+        raise AssertionError("two different mIoU values for one cell were accepted")
