@@ -40,6 +40,8 @@ def _add_quiet(p: argparse.ArgumentParser, top: bool = False) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from adeada.selection.strategies import STRATEGIES  # the registry: choices and help come from it
+
     parser = argparse.ArgumentParser(prog="adeada", description="Active domain adaptation for semantic segmentation.")
     _add_quiet(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -54,8 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="several strategies x seeds on one config, sharing the warm-up")
     _add_config_args(p, "demo")
     p.add_argument("--strategies", default="rand,ent,adeada",
-                   help="comma-separated strategy names (rand, ent, conf, mar, badge, redal, aada, clue, density, "
-                        "adeada, and the Table 2 ablation rows adeada_a .. adeada_e)")
+                   help=f"comma-separated strategy names: {', '.join(STRATEGIES)} "
+                        "(adeada_a .. adeada_e: the rows of the paper's Table 2)")
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--resume", action="store_true", help="skip finished cells, resume unfinished ones")

@@ -93,6 +93,6 @@ def check_values(cfg: Any, where: str = "config") -> None:
     if cfg.loop.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise ConfigError(f"{where}: loop.tensorboard=true but TensorBoard is not installed; "
                           "pip install tensorboard, or set loop.tensorboard=false")
-    from adeada.selection import get_strategy
+    from adeada.selection import strategy_class
 
-    get_strategy(cfg.selection.strategy, cfg.selection)  # an unknown name, one line, before any work
+    strategy_class(cfg.selection.strategy)  # an unknown name, one line, before any work

@@ -9,13 +9,14 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from adeada.active.loop import run_loop
 from adeada.active.rundir import RunDir, read_csv
 from adeada.atomic import atomic_write_text
 from adeada.config import RunConfig, dump_config, load_run_config
 from adeada.configtools import from_dict, to_dict
+from adeada.selection.strategies import Strategy
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +60,20 @@ def run_compare(
     2: 1.25x). Each cell is still one deterministic run: the same files as with ``jobs=1``, up to the
     last bits of float arithmetic that depend on the thread count.
     """
-    from adeada.selection import get_strategy
+    from adeada.selection import get_strategy, strategy_class
 
     if jobs < 1:
         raise ValueError(f"jobs={jobs}; expected >= 1")
     for strategy in strategies:  # fail on a typo before hours of training, not after
-        get_strategy(strategy, cfg.selection)
+        strategy_class(strategy)
     out = Path(out)
-    cells = [(s, seed, variant_config(cfg, s, seed)) for s in strategies for seed in seeds]
+    configs = [(s, seed, variant_config(cfg, s, seed)) for s in strategies for seed in seeds]
     if full_supervision:
-        cells += [(FULL, seed, full_supervision_config(cfg, seed)) for seed in seeds]
+        configs += [(FULL, seed, full_supervision_config(cfg, seed)) for seed in seeds]
+    # Each cell's strategy, built once here and handed to its run.
+    cells = [Cell(s, seed, c, get_strategy(c.selection.strategy, c.selection)) for s, seed, c in configs]
     # Every check before the first write: an error must leave the folder as it was.
-    taken = [out / s / f"seed{seed}" for s, seed, _ in cells if (out / s / f"seed{seed}" / "config.yaml").exists()]
+    taken = [c.folder(out) for c in cells if (c.folder(out) / "config.yaml").exists()]
     if taken and not resume:
         raise FileExistsError(f"{taken[0]} already holds a run; pass --resume to continue the comparison")
     if resume and (out / "config.yaml").exists() and load_run_config(out / "config.yaml") != cfg:
@@ -81,23 +84,33 @@ def run_compare(
     start = time.perf_counter()
     extra: dict = {}
     if jobs == 1 or len(cells) == 1:
-        for strategy, seed, cell_cfg in cells:
-            cell = out / strategy / f"seed{seed}"
-            log.info("compare: %s seed %d -> %s", strategy, seed, cell)
-            run_loop(cell_cfg, cell, resume=(cell / "config.yaml").exists(), progress=progress)
+        for c in cells:
+            log.info("compare: %s seed %d -> %s", c.name, c.seed, c.folder(out))
+            run_loop(c.cfg, c.folder(out), resume=(c.folder(out) / "config.yaml").exists(), progress=progress,
+                     strategy=c.strategy)
     else:
         extra = _run_parallel(cells, out, jobs, progress)
-    write_timings(out, [s for s, _, _ in cells], seeds, time.perf_counter() - start, jobs=jobs, extra=extra)
+    write_timings(out, [c.name for c in cells], seeds, time.perf_counter() - start, jobs=jobs, extra=extra)
     return write_compare_report(out, strategies, seeds)
 
 
-def _needs_source(cell_cfg: RunConfig) -> bool:
-    from adeada.selection import get_strategy
+class Cell(NamedTuple):
+    """One (strategy, seed) run of a comparison: its config and its strategy, built once."""
 
-    return "source" in get_strategy(cell_cfg.selection.strategy, cell_cfg.selection).requires
+    name: str
+    seed: int
+    cfg: RunConfig
+    strategy: Strategy
+
+    def folder(self, out: Path) -> Path:
+        return out / self.name / f"seed{self.seed}"
+
+    @property
+    def needs_source(self) -> bool:
+        return "source" in self.strategy.requires
 
 
-def _run_parallel(cells: list[tuple[str, int, RunConfig]], out: Path, jobs: int, progress: bool) -> dict:
+def _run_parallel(cells: list[Cell], out: Path, jobs: int, progress: bool) -> dict:
     """Shared work first, here (superpixels, the warm-up), then the cells in ``jobs`` workers.
 
     Returns the wall time of the superpixel pass done here (the cells find them cached).
@@ -109,24 +122,23 @@ def _run_parallel(cells: list[tuple[str, int, RunConfig]], out: Path, jobs: int,
     from adeada.active.context import RunContext
     from adeada.parallel import cpu_share, spawn_pool
 
-    first_strategy, first_seed, first_cfg = cells[0]
-    first = out / first_strategy / f"seed{first_seed}"
-    ctx = RunContext(first_cfg, RunDir(first), progress=progress)
+    first = cells[0]
+    ctx = RunContext(first.cfg, RunDir(first.folder(out)), progress=progress, strategy=first.strategy)
     start = time.perf_counter()
     ctx.prepared_store(ctx.pool)
-    if any(_needs_source(c) for _, _, c in cells):
+    if any(c.needs_source for c in cells):
         ctx.prepared_store(ctx.source)
     superpixel_seconds = time.perf_counter() - start
-    run_loop(first_cfg, first, resume=(first / "config.yaml").exists(), progress=progress, until="warmup")
+    run_loop(first.cfg, first.folder(out), resume=(first.folder(out) / "config.yaml").exists(), progress=progress,
+             until="warmup", strategy=first.strategy)
     # The slowest cells (density-aware: source statistics and mixture fits) first, so that no
     # worker starts a long cell when the others are about to finish.
-    order = sorted(cells, key=lambda c: not _needs_source(c[2]))
+    order = sorted(cells, key=lambda c: not c.needs_source)
     threads = max(1, cpu_share() // jobs)
     with spawn_pool(jobs, _worker_init, threads=threads, torch_threads=True) as pool:
         futures = {}
-        for strategy, seed, cell_cfg in order:
-            cell = out / strategy / f"seed{seed}"
-            futures[pool.submit(_run_cell, to_dict(cell_cfg), str(cell))] = (strategy, seed)
+        for c in order:
+            futures[pool.submit(_run_cell, to_dict(c.cfg), str(c.folder(out)), c.strategy)] = (c.name, c.seed)
         pending = set(futures)
         with tqdm(total=len(futures), desc=f"compare ({jobs} workers)", unit="cell", disable=not progress) as bar:
             while pending:
@@ -153,10 +165,10 @@ def _worker_init() -> None:
     logging.basicConfig(level=logging.WARNING, format="adeada: %(message)s")
 
 
-def _run_cell(cfg_dict: dict, cell: str) -> float:
+def _run_cell(cfg_dict: dict, cell: str, strategy: Strategy) -> float:
     start = time.perf_counter()
     cell_cfg = from_dict(RunConfig, cfg_dict)
-    run_loop(cell_cfg, cell, resume=(Path(cell) / "config.yaml").exists(), progress=False)
+    run_loop(cell_cfg, cell, resume=(Path(cell) / "config.yaml").exists(), progress=False, strategy=strategy)
     return time.perf_counter() - start
 
 

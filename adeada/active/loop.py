@@ -21,6 +21,7 @@ from adeada.active.context import RunContext
 from adeada.active.report import write_run_report
 from adeada.active.rundir import RunDir, RunFolderError, RunLock, step
 from adeada.config import RunConfig, dump_config, load_run_config
+from adeada.selection.strategies import Strategy
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +101,15 @@ RoundCallback = Callable[[int, int, dict, dict], None]
 
 
 def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bool = True,
-             until: str | None = None, redo: str | None = None, on_round: RoundCallback | None = None) -> RunDir:
+             until: str | None = None, redo: str | None = None, on_round: RoundCallback | None = None,
+             strategy: Strategy | None = None) -> RunDir:
     """Run (or resume) the whole active loop into the run folder ``out``.
 
     ``until="warmup"`` stops once the warm-up is done (``adeada compare --jobs`` trains the shared
     warm-up once before its workers start). ``redo`` (with ``resume``) forgets a finished step
     and every step after it, so that they run again. ``on_round(k, rounds, metrics, warmup_metrics)``
-    is called once per evaluated round (those finished before a resume included).
+    is called once per evaluated round (those finished before a resume included). ``strategy``:
+    the run's strategy, already built from the config (``adeada compare`` builds each cell's once).
 
     Returns:
         The run folder.
@@ -122,9 +125,12 @@ def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bo
         raise ValueError(f"run_loop(until={until!r}): only 'warmup' is supported")
     if redo and not resume:
         raise ValueError("--redo STEP needs --resume (it re-runs a step of an existing run)")
-    if cfg is not None:
-        get_strategy(cfg.selection.strategy, cfg.selection)  # a typo fails now, not after the warm-up
+    if cfg is not None and strategy is None:
+        strategy = get_strategy(cfg.selection.strategy, cfg.selection)  # a typo fails now, not after the warm-up
+    given = cfg
     cfg, run, lock = prepare_run_folder(cfg, Path(out), resume)
+    if given is not None and given.selection != cfg.selection:
+        strategy = None  # a resume runs the folder's own config: its strategy is built from that
     try:
         if redo:
             done = run.read_state()["done"]
@@ -134,14 +140,14 @@ def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bo
         if resume:
             run.verify()
         log.info("run folder %s", run.root)
-        _loop(cfg, run, progress, until, on_round)
+        _loop(RunContext(cfg, run, progress=progress, strategy=strategy), until, on_round)
     finally:
         lock.release()
     return run
 
 
-def _loop(cfg: RunConfig, run: RunDir, progress: bool, until: str | None, on_round: RoundCallback | None) -> None:
-    ctx = RunContext(cfg, run, progress=progress)
+def _loop(ctx: RunContext, until: str | None, on_round: RoundCallback | None) -> None:
+    cfg, run = ctx.cfg, ctx.run
     timed(run, "warmup", lambda: steps.warmup(ctx))
     if until == "warmup":
         return

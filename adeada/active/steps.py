@@ -58,9 +58,7 @@ def warmup(ctx: RunContext) -> dict:
 # ----------------------------------------------------------------------------------- statistics
 def _strategy_needs(ctx: RunContext) -> dict[str, bool]:
     """Which extra statistics the configured strategy reads."""
-    from adeada.selection import get_strategy
-
-    requires = get_strategy(ctx.cfg.selection.strategy, ctx.cfg.selection).requires
+    requires = ctx.strategy.requires
     return {name: name in requires for name in ("source", "edge", "domain_score")}
 
 
@@ -161,7 +159,7 @@ def labelled_regions(run: RunDir, before_round: int) -> set[tuple[int, int]]:
 
 def select(ctx: RunContext, k: int) -> dict:
     """Run the strategy on this round's statistics and write ``selection.csv``."""
-    from adeada.selection import RegionStats, SelectionContext, get_strategy
+    from adeada.selection import RegionStats, SelectionContext
 
     folder = ctx.run.round_dir(k)
     target = RegionStats.load(folder / "stats_target.npz")
@@ -172,7 +170,6 @@ def select(ctx: RunContext, k: int) -> dict:
         ((int(i), int(r)) in taken for i, r in zip(target.image, target.region)), dtype=bool, count=len(target)
     )
     budget = int(round(ctx.cfg.selection.budget_fraction * ctx.pool_pixels))
-    strategy = get_strategy(ctx.cfg.selection.strategy, ctx.cfg.selection)
     # Only round 1's fits (made on the shared warm-up's features) can be read by another run.
     fits = ctx.cache_dir / "density_fits" if k == 1 else None
     if labelled.all():
@@ -181,7 +178,7 @@ def select(ctx: RunContext, k: int) -> dict:
         raise ValueError(
             f"round {k}: rounds 1..{k - 1} labelled the whole target pool, nothing is left to select; "
             f"lower loop.rounds ({ctx.cfg.loop.rounds}) or selection.budget_fraction ({ctx.cfg.selection.budget_fraction})")
-    sel = strategy.select(target, budget, SelectionContext(round=k, rng=ctx.rng(k), labelled=labelled, source=source,
+    sel = ctx.strategy.select(target, budget, SelectionContext(round=k, rng=ctx.rng(k), labelled=labelled, source=source,
                                                             cache_dir=fits))
     rows = []
     for row, score, part in zip(sel.rows, sel.scores, sel.part):

@@ -6,7 +6,7 @@ import pytest
 from adeada.selection import (DensityConfig, PoolExhaustedError, RegionStats, SelectionConfig,
                               SelectionContext)
 from adeada.selection.strategies import STRATEGIES, get_strategy
-from adeada.selection.strategies.adeada import ABLATION_PRESETS
+from adeada.selection.strategies.density_aware import ABLATION_PRESETS
 from selection_testkit import random_table, time_limit
 
 # Fast settings keep the registry sweep inside the test budget; the default recipe is tested
