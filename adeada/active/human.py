@@ -41,7 +41,7 @@ def import_round(run_dir: str | Path, k: int, labels_path: str | Path, fmt: Opti
             its fine-tuning has started, or the labels are empty (without ``allow_empty``).
         AnnotationError: labels of the wrong size, unknown classes, a missing image.
     """
-    from adeada.reports import read_labels
+    from adeada.annotation import read_labels
 
     ctx = open_run(run_dir)
     with ctx.run.lock():

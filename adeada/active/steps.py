@@ -257,7 +257,7 @@ def annotation_items(ctx: RunContext, k: int, with_images: bool = True) -> list[
 def export_for_annotators(ctx: RunContext, k: int, fmt: str = "folder", out: Path | None = None,
                           image_url_prefix: str | None = None) -> Path:
     """Write round ``k``'s selection as an annotation job (default: a folder inside the round)."""
-    from adeada.reports import export_job
+    from adeada.annotation import export_job
 
     out = out or ctx.run.round_dir(k) / "annotation_job"
     return export_job(annotation_items(ctx, k), ctx.classes, fmt, out, progress=ctx.progress,
