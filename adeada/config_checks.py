@@ -93,6 +93,12 @@ def check_values(cfg: Any, where: str = "config") -> None:
     if cfg.loop.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise ConfigError(f"{where}: loop.tensorboard=true but TensorBoard is not installed; "
                           "pip install tensorboard, or set loop.tensorboard=false")
+    from adeada.data import LAYOUTS
     from adeada.selection import strategy_class
+
+    for name in ("source", "target_pool", "target_test"):
+        kind = getattr(cfg.data, name).kind
+        if kind not in LAYOUTS:
+            raise ConfigError(f"{where}: data.{name}.kind={kind!r}; expected one of {', '.join(LAYOUTS)}")
 
     strategy_class(cfg.selection.strategy)  # an unknown name, one line, before any work
