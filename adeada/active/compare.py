@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 
 from adeada.active.loop import run_loop
-from adeada.active.rundir import RunDir, read_csv
+from adeada.active.report import write_compare_report
+from adeada.active.rundir import RunDir
 from adeada.atomic import atomic_write_text
 from adeada.config import RunConfig, dump_config, load_run_config
 from adeada.configtools import from_dict, to_dict
+from adeada.reports.compare_tables import FULL
 from adeada.selection.strategies import Strategy
 
 log = logging.getLogger(__name__)
 
-FULL = "full_supervision"
 
 
 def variant_config(cfg: RunConfig, strategy: str, seed: int) -> RunConfig:
@@ -170,141 +171,6 @@ def _run_cell(cfg_dict: dict, cell: str, strategy: Strategy) -> float:
     cell_cfg = from_dict(RunConfig, cfg_dict)
     run_loop(cell_cfg, cell, resume=(Path(cell) / "config.yaml").exists(), progress=False, strategy=strategy)
     return time.perf_counter() - start
-
-
-def collect_rows(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -> list[dict]:
-    """One row per (strategy, seed, round) from each cell's metrics.csv."""
-    rows = []
-    for strategy in strategies:
-        for seed in seeds:
-            path = RunDir(out / strategy / f"seed{seed}").metrics_csv
-            if not path.exists():
-                continue
-            for r in read_csv(path):
-                rows.append({"strategy": strategy, "seed": seed, "round": int(r["round"]),
-                             "labelled_percent": float(r["labelled_percent"]), "miou": 100.0 * float(r["miou"])})
-    return rows
-
-
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else float("nan")
-
-
-def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[int],
-                         reference: str = "adeada") -> list[dict]:
-    """results.csv (every cell), summary.csv/.md (mean +- std per strategy and round), the plot,
-    spread.csv (the mean std over seeds per strategy) and, when ``reference`` ran with several
-    seeds, paired.csv/.md (its paired difference to every other strategy with a 95% interval).
-
-    The warm-up (round 0, shared) and, when present, the full-supervision cells are drawn as
-    reference lines.
-    """
-    from adeada.reports import format_markdown_table, plot_miou_vs_labels, summary_table, write_csv
-    from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
-
-    rows = collect_rows(out, strategies, seeds)
-    if not rows:
-        return []
-    full = [r for r in collect_rows(out, [FULL], seeds) if r["round"] == 1]
-    write_csv(rows + full, out / "results.csv")
-    summary = summary_table(rows + full)
-    write_csv(summary, out / "summary.csv")
-    atomic_write_text(out / "summary.md", format_markdown_table(summary) + "\n")
-    atomic_write_text(out / "table.md", table_markdown(summary))
-    ablation = ablation_markdown(summary)
-    # Table 2 only when an ablation row ran: "adeada" alone is not an ablation.
-    if ablation and any(s.startswith("adeada_") for s in strategies):
-        atomic_write_text(out / "ablation.md", ablation)
-    else:
-        (out / "ablation.md").unlink(missing_ok=True)  # left by an earlier report of other strategies
-    write_csv(seed_spread(summary, exclude=[FULL]), out / "spread.csv")
-    if reference in strategies and len(seeds) > 1:
-        paired = paired_differences(rows, reference)
-        write_csv(paired, out / "paired.csv")
-        atomic_write_text(out / "paired.md", paired_markdown(paired, round_names(summary)))
-    curves: dict[str, list[tuple[float, float, float]]] = {}
-    for s in summary:
-        if s["strategy"] != FULL:
-            curves.setdefault(s["strategy"], []).append(
-                (float(s["labelled_percent_mean"]), float(s["miou_mean"]), float(s["miou_std"])))
-    warmup = _mean([r["miou"] for r in rows if r["round"] == 0])
-    plot_miou_vs_labels(curves, out / "miou_vs_labels.png", title="mIoU vs labelled target pixels",
-                        warmup=warmup, full_supervision=_mean([r["miou"] for r in full]) if full else None)
-    from adeada.active.report import write_compare_html
-
-    write_compare_html(out, strategies, seeds)
-    return summary
-
-
-def table_markdown(summary: list[dict]) -> str:
-    """The paper's Table 6 layout: one row per strategy, mean +- std mIoU (%) per round.
-
-    A column is headed by the round's labelled share of the pool (the mean over the active
-    strategies; round 0 is the shared warm-up); the full-supervision reference has its own
-    "100%" column.
-    """
-    from adeada.reports import format_markdown_table, pivot_table
-    from adeada.reports.tables import _sort_key
-
-    active = [s for s in summary if s["strategy"] != FULL]
-    full = [s for s in summary if s["strategy"] == FULL]
-    rounds = sorted({str(s["round"]) for s in active}, key=_sort_key)
-    names = {str(k): v for k, v in round_names(summary).items()}
-    rows = [{"strategy": r["strategy"], **{names[k]: r.get(k, "-") for k in rounds}} for r in pivot_table(active)]
-    if full:
-        for r in rows:
-            r["100%"] = "-"
-        ref = pivot_table(full)[0]
-        rows.append({"strategy": FULL, **{names[k]: "-" for k in rounds}, "100%": ref.get("1", "-")})
-    return format_markdown_table(rows, join_mean_std=False)
-
-
-def round_names(summary: list[dict]) -> dict[int, str]:
-    """Round -> its labelled share of the pool, the mean over the active strategies ("1.02%");
-    round 0 is the shared warm-up."""
-    from adeada.reports.tables import _number
-
-    active = [s for s in summary if s["strategy"] != FULL]
-    names = {}
-    for k in sorted({int(_number(s["round"])) for s in active}):
-        shares = [_number(s["labelled_percent_mean"]) for s in active if int(_number(s["round"])) == k]
-        names[k] = "0% (warm-up)" if k == 0 else f"{sum(shares) / len(shares):.2f}%"
-    return names
-
-
-# The paper's Table 2: which components each ablation row keeps (uncertainty, density, category
-# balance, dynamic schedule), and the strategy name that runs it here.
-ABLATION_ROWS = (
-    ("(a)", "adeada_a", (True, False, False, False)),
-    ("(b)", "density", (False, True, False, False)),
-    ("(c)", "adeada_c", (False, True, True, False)),
-    ("(d)", "adeada_d", (True, True, True, False)),
-    ("(e)", "adeada", (True, True, True, True)),
-)
-
-
-def ablation_markdown(summary: list[dict]) -> str:
-    """The paper's Table 2 from a comparison's summary: the components of each row and its
-    mean +- std mIoU (%) after the last round (and averaged over all rounds after the warm-up).
-    Rows whose strategy was not run are left out; empty string when none was."""
-    from adeada.reports import format_markdown_table
-    from adeada.reports.tables import _number, _sort_key, mean_std_text
-
-    rows = []
-    for label, name, parts in ABLATION_ROWS:
-        mine = [s for s in summary if s["strategy"] == name and str(s["round"]) != "0"]
-        if not mine:
-            continue
-        last = max(mine, key=lambda s: _sort_key(s["round"]))
-        rows.append({
-            "row": label, "strategy": name,
-            **{col: "✓" if on else "" for col, on in zip(("uncertainty", "density", "category balance",
-                                                              "dynamic schedule"), parts)},
-            "labelled %": f"{_number(last['labelled_percent_mean']):.2f}",
-            f"mIoU after round {last['round']}": mean_std_text(last["miou_mean"], last["miou_std"]),
-            "mean mIoU over rounds": f"{sum(_number(s['miou_mean']) for s in mine) / len(mine):.2f}",
-        })
-    return format_markdown_table(rows, join_mean_std=False) if rows else ""
 
 
 def write_timings(out: Path, strategies: Sequence[str], seeds: Sequence[int], wall: float, jobs: int = 1,
