@@ -39,7 +39,7 @@ def human(tmp_path_factory):
 def _labels_job(human: dict, tmp: Path, make) -> Path:
     """A folder job whose label for each image is ``make(segments, region_ids)``."""
     from adeada.active.human import open_run
-    from adeada.active.steps import annotation_items
+    from adeada.active.phases.label import annotation_items
 
     job = tmp / "labelled_job"
     shutil.copytree(human["root"] / "job", job)

@@ -132,4 +132,4 @@ def test_the_checks_catch_a_backward_edge_and_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": {"c"}}) is None
     assert LAYERS["selection"] < LAYERS["active"]  # so selection -> active would be reported
-    assert ("adeada.active.loop", "adeada.active.steps") in {(s, d) for s, d, _ in EDGES}  # edges are read
+    assert ("adeada.active.loop", "adeada.active.phases.select") in {(s, d) for s, d, _ in EDGES}  # edges are read

@@ -8,7 +8,7 @@ from typing import Optional
 from adeada import atomic
 from adeada.active.context import RunContext
 from adeada.active.rundir import RunDir, RunFolderError, step
-from adeada.active.steps import annotation_items, export_for_annotators, write_round_labels
+from adeada.active.phases.label import annotation_items, export_for_annotators, write_round_labels
 from adeada.config import load_run_config
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Callable
 
 from adeada import atomic
-from adeada.active import steps
 from adeada.active.context import RunContext
+from adeada.active.phases import evaluate, label, select, stats, train, warmup
 from adeada.active.report import write_run_report
-from adeada.active.rundir import RunDir, RunFolderError, RunLock, step
+from adeada.active.rundir import RunDir, RunFolderError, RunLock, round_metrics, step
 from adeada.config import RunConfig, dump_config, load_run_config
 from adeada.selection.strategies import Strategy
 
@@ -147,25 +147,27 @@ def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bo
 
 
 def _loop(ctx: RunContext, until: str | None, on_round: RoundCallback | None) -> None:
+    """The paper's algorithm: a warm-up, then per round statistics, selection, labels, fine-tuning
+    and evaluation (one module of ``adeada.active.phases`` each)."""
     cfg, run = ctx.cfg, ctx.run
-    timed(run, "warmup", lambda: steps.warmup(ctx))
+    timed(run, "warmup", lambda: warmup.warmup(ctx))
     if until == "warmup":
         return
-    timed(run, step(0, "eval"), lambda: steps.evaluate_round(ctx, 0))
+    timed(run, step(0, "eval"), lambda: evaluate.evaluate_round(ctx, 0))
     for k in range(1, cfg.loop.rounds + 1):
-        timed(run, step(k, "stats"), lambda: steps.region_stats(ctx, k))
-        timed(run, step(k, "select"), lambda: steps.select(ctx, k))
+        timed(run, step(k, "stats"), lambda: stats.region_stats(ctx, k))
+        timed(run, step(k, "select"), lambda: select.select(ctx, k))
         if not run.is_done(step(k, "label")):
             if cfg.loop.oracle == "human":
                 job = run.round_dir(k) / "annotation_job"
                 if not (job / "manifest.json").exists():  # exported on the first stop, kept after
-                    job = steps.export_for_annotators(ctx, k)
+                    job = label.export_for_annotators(ctx, k)
                 raise AwaitingAnnotations(k, job, run.root)
-            timed(run, step(k, "label"), lambda: steps.label_with_ground_truth(ctx, k))
-        timed(run, step(k, "train"), lambda: steps.finetune(ctx, k))
-        timed(run, step(k, "eval"), lambda: steps.evaluate_round(ctx, k))
+            timed(run, step(k, "label"), lambda: label.label_with_ground_truth(ctx, k))
+        timed(run, step(k, "train"), lambda: train.finetune(ctx, k))
+        timed(run, step(k, "eval"), lambda: evaluate.evaluate_round(ctx, k))
         if on_round is not None:
-            on_round(k, cfg.loop.rounds, steps.round_metrics(run, k), steps.round_metrics(run, 0))
+            on_round(k, cfg.loop.rounds, round_metrics(run, k), round_metrics(run, 0))
     _undone_on_error(run, "reports", lambda: write_run_report(run, ctx.classes, ctx.cfg.selection.strategy,
                                                               ctx.cfg.loop.rounds))
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from adeada.active.rundir import RunDir, RunFolderError, read_csv
+from adeada.active.rundir import RunDir, RunFolderError, read_csv, refresh_metrics_csv
 from adeada.atomic import atomic_write_text
 from adeada.reports.compare_tables import FULL
+
+if TYPE_CHECKING:
+    from adeada.active.context import RunContext
 
 
 def report(folder: str | Path) -> list[Path]:
@@ -19,7 +23,6 @@ def report(folder: str | Path) -> list[Path]:
     run = RunDir(folder)
     if (folder / "state.json").exists():
         from adeada.active.human import open_run
-        from adeada.active.steps import draw_round
 
         ctx = open_run(folder)
         with run.lock():
@@ -89,8 +92,6 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
 
 
 def _metrics_rows(run: RunDir) -> list[dict]:
-    from adeada.active.steps import refresh_metrics_csv
-
     return refresh_metrics_csv(run)
 
 
@@ -192,7 +193,6 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
 
 def write_run_plots(run: RunDir, classes: list[str], name: str) -> list[Path]:
     """A run's mIoU curve and per-class IoU plot, from its (refreshed) metrics.csv."""
-    from adeada.active.steps import refresh_metrics_csv
     from adeada.reports import plot_miou_vs_labels, plot_per_class_iou
 
     rows = refresh_metrics_csv(run)
@@ -203,3 +203,35 @@ def write_run_plots(run: RunDir, classes: list[str], name: str) -> list[Path]:
         plot_miou_vs_labels({name: curve}, run.plots / "miou_vs_labels.png", title=f"{name}: mIoU vs labelled target pixels"),
         plot_per_class_iou(rows, classes, run.plots / "per_class.png"),
     ]
+
+
+def draw_round(ctx: RunContext, k: int, max_images: int | None = None) -> list[Path]:
+    """Overlays of round ``k``'s selected regions, coloured by the part that chose them."""
+    from adeada.active.labels import merged_labels
+    from adeada.active.phases.select import read_selection
+    from adeada.reports import class_palette, overlay_selection
+
+    max_images = ctx.cfg.loop.overlays_per_round if max_images is None else max_images
+    rows = read_selection(ctx.run, k)
+    per_image: dict[int, dict[int, str]] = {}
+    pixels: dict[int, int] = {}
+    for r in rows:
+        img = int(r["image"])
+        per_image.setdefault(img, {})[int(r["region"])] = r["part"]
+        pixels[img] = pixels.get(img, 0) + int(r["pixels"])
+    chosen = sorted(pixels, key=lambda i: (-pixels[i], i))[:max_images]
+    store = ctx.prepared_store(ctx.pool)
+    labels = merged_labels(ctx.run, ctx.pool, k, images=chosen)
+    paths = []
+    for img in chosen:
+        out = ctx.run.plots / "overlays" / f"round{k:02d}_{ctx.pool.image_id(img)}.png"
+        parts = list(per_image[img].values())
+        why = ", ".join(f"{parts.count(p)} {p}" for p in dict.fromkeys(sorted(parts)))
+        title = (f"round {k} ({ctx.cfg.selection.strategy}), {ctx.pool.image_id(img)}: "
+                 f"{len(parts)} regions bought ({why})")
+        overlay_selection(ctx.pool.load_image(img), store.get(ctx.pool, img), per_image[img], out,
+                          label=labels.get(img), class_colors=class_palette(ctx.num_classes), min_width=384,
+                          title=title, class_names=ctx.classes, label_caption=f"labels bought in rounds 1-{k} "
+                          "(black: not labelled)" if k > 1 else "labels bought in round 1 (black: not labelled)")
+        paths.append(out)
+    return paths

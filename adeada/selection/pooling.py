@@ -167,7 +167,7 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
 def _image_rows(model, disc, dataset, store, i, normalize, device, num_classes, edges,
                 feature_dtype, resize) -> RegionStats:
     image = dataset.load_image(i)
-    sp, pixels = store.load(dataset, i)
+    sp, pixels = store.segments_and_counts(dataset, i)
     sp, pixels = np.asarray(sp), np.asarray(pixels, dtype=np.int64)
     R = int(sp.max()) + 1
     if len(pixels) != R:

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from adeada import distributed as D
 from adeada.models.normalization import resolve_normalize
 from adeada.training.config import TrainConfig
-from adeada.training.data import IndexStream, TrainSamples
+from adeada.training.samples import IndexStream, TrainSamples
 from adeada.training.engine import LogFn, prepare_stage, run_stage
 from adeada.training.feature_cache import BackboneCache, can_cache
 from adeada.training.optim import set_train_mode
