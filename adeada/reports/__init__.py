@@ -4,6 +4,8 @@ The names below load on first use: ``adeada.annotation`` (and so the CLI's ``--f
 reads this package's PNG and palette helpers without importing matplotlib.
 """
 
+from adeada.lazy import lazy_getattr
+
 __all__ = [
     "PART_COLORS", "class_palette", "colorize_label", "format_markdown_table", "overlay_selection", "pivot_table",
     "plot_miou_vs_labels", "plot_per_class_iou", "read_metrics_csv", "summary_table", "write_csv",
@@ -18,12 +20,4 @@ _LAZY = {
     "summary_table": "tables", "write_csv": "tables",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'adeada.reports' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, globals(), _LAZY)

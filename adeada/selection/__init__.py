@@ -6,6 +6,8 @@ so that the strategy registry is cheap to import (the CLI's help reads it) and s
 workers do not import torch.
 """
 
+from adeada.lazy import lazy_getattr
+
 from .budget import BudgetError, PoolExhaustedError, density_share, round_budget, split_budget, take_until
 from .category_budget import class_budgets, round_robin, sigma
 from .config import DensityConfig, SelectionConfig
@@ -28,13 +30,4 @@ _LAZY = {
     "DensityFitTimeout": "density_scores", "DensityResult": "density_scores", "density_scores": "density_scores",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        # Importing the submodule density_scores binds its name here to the module: the function wins.
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'adeada.selection' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, globals(), _LAZY)
