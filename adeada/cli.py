@@ -19,10 +19,6 @@ from typing import Sequence
 # be set before torch loads its OpenMP runtime; a value the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-# folder: plain PNGs; cvat_mask: CVAT "Segmentation mask 1.1"; cityscapes: CVAT "Cityscapes 1.0";
-# label_studio: a Label Studio BrushLabels project (tasks.json + labeling_config.xml).
-FORMATS = ("folder", "cvat_mask", "cityscapes", "label_studio")
-
 
 def _add_config_args(p: argparse.ArgumentParser, default: str | None) -> None:
     p.add_argument("--config", default=default, metavar="FILE",
@@ -40,6 +36,10 @@ def _add_quiet(p: argparse.ArgumentParser, top: bool = False) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The registries: the choices and their help come from them.
+    from adeada.annotation import FORMATS
+    from adeada.selection.strategies import STRATEGIES
+
     parser = argparse.ArgumentParser(prog="adeada", description="Active domain adaptation for semantic segmentation.")
     _add_quiet(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -54,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="several strategies x seeds on one config, sharing the warm-up")
     _add_config_args(p, "demo")
     p.add_argument("--strategies", default="rand,ent,adeada",
-                   help="comma-separated strategy names (rand, ent, conf, mar, badge, redal, aada, clue, density, "
-                        "adeada, and the Table 2 ablation rows adeada_a .. adeada_e)")
+                   help=f"comma-separated strategy names: {', '.join(STRATEGIES)} "
+                        "(adeada_a .. adeada_e: the rows of the paper's Table 2)")
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--resume", action="store_true", help="skip finished cells, resume unfinished ones")
@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write a round's selection as an annotation job")
     p.add_argument("--run", required=True, metavar="DIR")
     p.add_argument("--round", required=True, type=int, metavar="K")
-    p.add_argument("--format", default="folder", choices=FORMATS)
+    p.add_argument("--format", default="folder", choices=list(FORMATS),
+                   help="; ".join(f"{name}: {f.title}" for name, f in FORMATS.items()))
     p.add_argument("--out", required=True, metavar="PATH", help="a zip if PATH ends in .zip, else a folder")
     p.add_argument("--image-url-prefix", default=None, metavar="URL",
                    help="label_studio: tasks load images from URL + images/<id>.png "
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", required=True, metavar="DIR")
     p.add_argument("--round", required=True, type=int, metavar="K")
     p.add_argument("--labels", required=True, metavar="PATH")
-    p.add_argument("--format", default=None, choices=FORMATS, help="default: detected from PATH")
+    p.add_argument("--format", default=None, choices=list(FORMATS), help="default: detected from PATH")
     p.add_argument("--replace", action="store_true",
                    help="replace the round's imported labels (allowed until the round's fine-tuning starts)")
     p.add_argument("--allow-empty", action="store_true",

@@ -7,6 +7,7 @@ dataclasses (an unknown key or a wrong type is an error naming the key).
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,10 +20,12 @@ from adeada.data.config import DatasetConfig
 from adeada.evaluation.config import EvalConfig
 from adeada.models.config import ModelConfig
 from adeada.regions.config import RegionsConfig
-from adeada.selection.config import SelectionConfig
+from adeada.selection.config import LEGACY_KEYS, SelectionConfig, move_legacy_keys
 from adeada.training.config import TrainConfig, WarmupConfig
 
 __all__ = ["RunConfig", "DataConfig", "LoopConfig", "load_run_config", "dump_config", "builtin_config", "ConfigError"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -112,7 +115,7 @@ def load_run_config(path: str | os.PathLike | None = None, overrides: list[str] 
         cfg_path = resolve_config_path(path)
         data = merge(data, _read_with_base(cfg_path, ()))
         data = _check(data, f"config file {cfg_path}")
-    data = apply_overrides(data, list(overrides or []))
+    data = apply_overrides(data, [new for o in overrides or [] for new in _upgrade_override(o)])
     cfg = _from(data, "--set override" if overrides else "config")
     check_values(cfg, f"config {path}" if path is not None else "config")
     return cfg
@@ -121,7 +124,7 @@ def load_run_config(path: str | os.PathLike | None = None, overrides: list[str] 
 def _read_with_base(path: Path, seen: tuple[Path, ...]) -> dict:
     """A config file's mapping, merged over the config its ``base:`` key names (a path or a
     built-in name; bases may chain), so that a variant states only what it changes."""
-    data = read_yaml(path)
+    data = _upgrade(read_yaml(path), f"config file {path}")
     base = data.pop("base", None)
     if base is None:
         return data
@@ -131,6 +134,27 @@ def _read_with_base(path: Path, seen: tuple[Path, ...]) -> dict:
     if base_path.resolve() in seen or base_path.resolve() == path.resolve():
         raise ConfigError(f"config file {path}: base {base!r} leads back to itself")
     return merge(_read_with_base(base_path, seen + (path.resolve(),)), data)
+
+
+def _upgrade(data: dict, where: str) -> dict:
+    """Read the keys an older adeada wrote (every run folder's config.yaml holds them) where
+    they live now, with one warning. They go in the release after the next."""
+    if isinstance(data.get("selection"), dict):
+        moved = move_legacy_keys(data["selection"])
+        if moved:
+            log.warning("%s: old keys read at their new place (%s); rename them", where, "; ".join(moved))
+    return data
+
+
+def _upgrade_override(text: str) -> list[str]:
+    """``selection.redal_decay=0.9`` -> ``[selection.redal.decay=0.9]`` (one warning)."""
+    key, sep, value = text.partition("=")
+    parts = key.strip().split(".")
+    if not (sep and len(parts) == 2 and parts[0] == "selection" and parts[1] in LEGACY_KEYS):
+        return [text]
+    news = [f"selection.{n}" for n in LEGACY_KEYS[parts[1]]]
+    log.warning("--set %s: read as %s (its new name); rename it", key.strip(), " and ".join(news))
+    return [f"{new}={value}" for new in news]
 
 
 def _check(data: dict, where: str) -> dict:

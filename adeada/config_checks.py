@@ -34,6 +34,14 @@ _RULES: list[tuple[str, Callable[[Any], bool], str]] = [
     ("selection.beta", lambda v: v >= 0, ">= 0"),
     ("selection.density_fraction", lambda v: 0.0 <= v <= 1.0, "a share in [0, 1]"),
     ("selection.density.n_jobs", lambda v: v >= 1, "at least 1"),
+    ("selection.redal.decay", lambda v: 0.0 < v <= 1.0, "a factor in (0, 1]"),
+    ("selection.redal.clusters", lambda v: v >= 0, ">= 0 (0 = the regions the budget buys)"),
+    ("selection.redal.candidates", lambda v: v >= 1, "at least 1"),
+    ("selection.redal.kmeans_iter", lambda v: v >= 1, "at least 1"),
+    ("selection.badge.max_candidates", lambda v: v >= 1, "at least 1"),
+    ("selection.clue.clusters", lambda v: v >= 0, ">= 0 (0 = the regions the budget buys)"),
+    ("selection.clue.max_candidates", lambda v: v >= 1, "at least 1"),
+    ("selection.clue.kmeans_iter", lambda v: v >= 1, "at least 1"),
     ("warmup.lambda_adv", lambda v: v >= 0, ">= 0"),
 ]
 for _train in ("warmup.train", "finetune"):
@@ -93,6 +101,12 @@ def check_values(cfg: Any, where: str = "config") -> None:
     if cfg.loop.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise ConfigError(f"{where}: loop.tensorboard=true but TensorBoard is not installed; "
                           "pip install tensorboard, or set loop.tensorboard=false")
-    from adeada.selection import get_strategy
+    from adeada.data import LAYOUTS
+    from adeada.selection import strategy_class
 
-    get_strategy(cfg.selection.strategy, cfg.selection)  # an unknown name, one line, before any work
+    for name in ("source", "target_pool", "target_test"):
+        kind = getattr(cfg.data, name).kind
+        if kind not in LAYOUTS:
+            raise ConfigError(f"{where}: data.{name}.kind={kind!r}; expected one of {', '.join(LAYOUTS)}")
+
+    strategy_class(cfg.selection.strategy)  # an unknown name, one line, before any work

@@ -39,7 +39,7 @@ def human(tmp_path_factory):
 def _labels_job(human: dict, tmp: Path, make) -> Path:
     """A folder job whose label for each image is ``make(segments, region_ids)``."""
     from adeada.active.human import open_run
-    from adeada.active.steps import annotation_items
+    from adeada.active.phases.label import annotation_items
 
     job = tmp / "labelled_job"
     shutil.copytree(human["root"] / "job", job)
@@ -115,6 +115,9 @@ CASES = {
     "one-number resize": (["run", "--set", "loop.stats_resize=[32]", "--out", NEW], "loop.stats_resize=[32]"),
     "zero density jobs": (["run", "--set", "selection.density.n_jobs=0", "--out", NEW], "n_jobs=0"),
     "density share 2": (["run", "--set", "selection.density_fraction=2", "--out", NEW], "density_fraction=2"),
+    "ReDAL decay 0": (["run", "--set", "selection.redal.decay=0", "--out", NEW], "selection.redal.decay=0.0"),
+    "old flat key, bad value": (["run", "--set", "selection.badge_max_candidates=0", "--out", NEW],
+                                "selection.badge.max_candidates=0"),
     "missing warm-up file": (["run", "--set", "loop.warmup_checkpoint={tmp}/none.pth", "--out", NEW], "file not found"),
     "missing weights file": (["run", "--set", "model.weights_path={tmp}/w.pth", "--out", NEW], "file not found"),
     # run folders

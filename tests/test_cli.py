@@ -31,7 +31,7 @@ def human_run(tmp_path_factory):
 
 def truth_for(out: Path, k: int):
     from adeada.active.human import open_run
-    from adeada.active.steps import annotation_items
+    from adeada.active.phases.label import annotation_items
 
     ctx = open_run(out)
     return ctx, annotation_items(ctx, k)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from adeada.active.compare import FULL, ablation_markdown, round_names, table_markdown
+from adeada.reports.compare_tables import FULL, ablation_markdown, round_names, table_markdown
 from adeada.active.rundir import read_csv
 from adeada.reports import summary_table
 from adeada.reports.paired import paired_differences, paired_markdown, seed_spread

@@ -9,17 +9,19 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from adeada.active.loop import run_loop
-from adeada.active.rundir import RunDir, read_csv
+from adeada.active.report import write_compare_report
+from adeada.active.rundir import RunDir
 from adeada.atomic import atomic_write_text
 from adeada.config import RunConfig, dump_config, load_run_config
 from adeada.configtools import from_dict, to_dict
+from adeada.reports.compare_tables import FULL
+from adeada.selection.strategies import Strategy
 
 log = logging.getLogger(__name__)
 
-FULL = "full_supervision"
 
 
 def variant_config(cfg: RunConfig, strategy: str, seed: int) -> RunConfig:
@@ -59,18 +61,20 @@ def run_compare(
     2: 1.25x). Each cell is still one deterministic run: the same files as with ``jobs=1``, up to the
     last bits of float arithmetic that depend on the thread count.
     """
-    from adeada.selection import get_strategy
+    from adeada.selection import get_strategy, strategy_class
 
     if jobs < 1:
         raise ValueError(f"jobs={jobs}; expected >= 1")
     for strategy in strategies:  # fail on a typo before hours of training, not after
-        get_strategy(strategy, cfg.selection)
+        strategy_class(strategy)
     out = Path(out)
-    cells = [(s, seed, variant_config(cfg, s, seed)) for s in strategies for seed in seeds]
+    configs = [(s, seed, variant_config(cfg, s, seed)) for s in strategies for seed in seeds]
     if full_supervision:
-        cells += [(FULL, seed, full_supervision_config(cfg, seed)) for seed in seeds]
+        configs += [(FULL, seed, full_supervision_config(cfg, seed)) for seed in seeds]
+    # Each cell's strategy, built once here and handed to its run.
+    cells = [Cell(s, seed, c, get_strategy(c.selection.strategy, c.selection)) for s, seed, c in configs]
     # Every check before the first write: an error must leave the folder as it was.
-    taken = [out / s / f"seed{seed}" for s, seed, _ in cells if (out / s / f"seed{seed}" / "config.yaml").exists()]
+    taken = [c.folder(out) for c in cells if (c.folder(out) / "config.yaml").exists()]
     if taken and not resume:
         raise FileExistsError(f"{taken[0]} already holds a run; pass --resume to continue the comparison")
     if resume and (out / "config.yaml").exists() and load_run_config(out / "config.yaml") != cfg:
@@ -81,23 +85,33 @@ def run_compare(
     start = time.perf_counter()
     extra: dict = {}
     if jobs == 1 or len(cells) == 1:
-        for strategy, seed, cell_cfg in cells:
-            cell = out / strategy / f"seed{seed}"
-            log.info("compare: %s seed %d -> %s", strategy, seed, cell)
-            run_loop(cell_cfg, cell, resume=(cell / "config.yaml").exists(), progress=progress)
+        for c in cells:
+            log.info("compare: %s seed %d -> %s", c.name, c.seed, c.folder(out))
+            run_loop(c.cfg, c.folder(out), resume=(c.folder(out) / "config.yaml").exists(), progress=progress,
+                     strategy=c.strategy)
     else:
         extra = _run_parallel(cells, out, jobs, progress)
-    write_timings(out, [s for s, _, _ in cells], seeds, time.perf_counter() - start, jobs=jobs, extra=extra)
+    write_timings(out, [c.name for c in cells], seeds, time.perf_counter() - start, jobs=jobs, extra=extra)
     return write_compare_report(out, strategies, seeds)
 
 
-def _needs_source(cell_cfg: RunConfig) -> bool:
-    from adeada.selection import get_strategy
+class Cell(NamedTuple):
+    """One (strategy, seed) run of a comparison: its config and its strategy, built once."""
 
-    return "source" in get_strategy(cell_cfg.selection.strategy, cell_cfg.selection).requires
+    name: str
+    seed: int
+    cfg: RunConfig
+    strategy: Strategy
+
+    def folder(self, out: Path) -> Path:
+        return out / self.name / f"seed{self.seed}"
+
+    @property
+    def needs_source(self) -> bool:
+        return "source" in self.strategy.requires
 
 
-def _run_parallel(cells: list[tuple[str, int, RunConfig]], out: Path, jobs: int, progress: bool) -> dict:
+def _run_parallel(cells: list[Cell], out: Path, jobs: int, progress: bool) -> dict:
     """Shared work first, here (superpixels, the warm-up), then the cells in ``jobs`` workers.
 
     Returns the wall time of the superpixel pass done here (the cells find them cached).
@@ -109,24 +123,23 @@ def _run_parallel(cells: list[tuple[str, int, RunConfig]], out: Path, jobs: int,
     from adeada.active.context import RunContext
     from adeada.parallel import cpu_share, spawn_pool
 
-    first_strategy, first_seed, first_cfg = cells[0]
-    first = out / first_strategy / f"seed{first_seed}"
-    ctx = RunContext(first_cfg, RunDir(first), progress=progress)
+    first = cells[0]
+    ctx = RunContext(first.cfg, RunDir(first.folder(out)), progress=progress, strategy=first.strategy)
     start = time.perf_counter()
     ctx.prepared_store(ctx.pool)
-    if any(_needs_source(c) for _, _, c in cells):
+    if any(c.needs_source for c in cells):
         ctx.prepared_store(ctx.source)
     superpixel_seconds = time.perf_counter() - start
-    run_loop(first_cfg, first, resume=(first / "config.yaml").exists(), progress=progress, until="warmup")
+    run_loop(first.cfg, first.folder(out), resume=(first.folder(out) / "config.yaml").exists(), progress=progress,
+             until="warmup", strategy=first.strategy)
     # The slowest cells (density-aware: source statistics and mixture fits) first, so that no
     # worker starts a long cell when the others are about to finish.
-    order = sorted(cells, key=lambda c: not _needs_source(c[2]))
+    order = sorted(cells, key=lambda c: not c.needs_source)
     threads = max(1, cpu_share() // jobs)
     with spawn_pool(jobs, _worker_init, threads=threads, torch_threads=True) as pool:
         futures = {}
-        for strategy, seed, cell_cfg in order:
-            cell = out / strategy / f"seed{seed}"
-            futures[pool.submit(_run_cell, to_dict(cell_cfg), str(cell))] = (strategy, seed)
+        for c in order:
+            futures[pool.submit(_run_cell, to_dict(c.cfg), str(c.folder(out)), c.strategy)] = (c.name, c.seed)
         pending = set(futures)
         with tqdm(total=len(futures), desc=f"compare ({jobs} workers)", unit="cell", disable=not progress) as bar:
             while pending:
@@ -153,146 +166,11 @@ def _worker_init() -> None:
     logging.basicConfig(level=logging.WARNING, format="adeada: %(message)s")
 
 
-def _run_cell(cfg_dict: dict, cell: str) -> float:
+def _run_cell(cfg_dict: dict, cell: str, strategy: Strategy) -> float:
     start = time.perf_counter()
     cell_cfg = from_dict(RunConfig, cfg_dict)
-    run_loop(cell_cfg, cell, resume=(Path(cell) / "config.yaml").exists(), progress=False)
+    run_loop(cell_cfg, cell, resume=(Path(cell) / "config.yaml").exists(), progress=False, strategy=strategy)
     return time.perf_counter() - start
-
-
-def collect_rows(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -> list[dict]:
-    """One row per (strategy, seed, round) from each cell's metrics.csv."""
-    rows = []
-    for strategy in strategies:
-        for seed in seeds:
-            path = RunDir(out / strategy / f"seed{seed}").metrics_csv
-            if not path.exists():
-                continue
-            for r in read_csv(path):
-                rows.append({"strategy": strategy, "seed": seed, "round": int(r["round"]),
-                             "labelled_percent": float(r["labelled_percent"]), "miou": 100.0 * float(r["miou"])})
-    return rows
-
-
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else float("nan")
-
-
-def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[int],
-                         reference: str = "adeada") -> list[dict]:
-    """results.csv (every cell), summary.csv/.md (mean +- std per strategy and round), the plot,
-    spread.csv (the mean std over seeds per strategy) and, when ``reference`` ran with several
-    seeds, paired.csv/.md (its paired difference to every other strategy with a 95% interval).
-
-    The warm-up (round 0, shared) and, when present, the full-supervision cells are drawn as
-    reference lines.
-    """
-    from adeada.reports import format_markdown_table, plot_miou_vs_labels, summary_table, write_csv
-    from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
-
-    rows = collect_rows(out, strategies, seeds)
-    if not rows:
-        return []
-    full = [r for r in collect_rows(out, [FULL], seeds) if r["round"] == 1]
-    write_csv(rows + full, out / "results.csv")
-    summary = summary_table(rows + full)
-    write_csv(summary, out / "summary.csv")
-    atomic_write_text(out / "summary.md", format_markdown_table(summary) + "\n")
-    atomic_write_text(out / "table.md", table_markdown(summary))
-    ablation = ablation_markdown(summary)
-    # Table 2 only when an ablation row ran: "adeada" alone is not an ablation.
-    if ablation and any(s.startswith("adeada_") for s in strategies):
-        atomic_write_text(out / "ablation.md", ablation)
-    else:
-        (out / "ablation.md").unlink(missing_ok=True)  # left by an earlier report of other strategies
-    write_csv(seed_spread(summary, exclude=[FULL]), out / "spread.csv")
-    if reference in strategies and len(seeds) > 1:
-        paired = paired_differences(rows, reference)
-        write_csv(paired, out / "paired.csv")
-        atomic_write_text(out / "paired.md", paired_markdown(paired, round_names(summary)))
-    curves: dict[str, list[tuple[float, float, float]]] = {}
-    for s in summary:
-        if s["strategy"] != FULL:
-            curves.setdefault(s["strategy"], []).append(
-                (float(s["labelled_percent_mean"]), float(s["miou_mean"]), float(s["miou_std"])))
-    warmup = _mean([r["miou"] for r in rows if r["round"] == 0])
-    plot_miou_vs_labels(curves, out / "miou_vs_labels.png", title="mIoU vs labelled target pixels",
-                        warmup=warmup, full_supervision=_mean([r["miou"] for r in full]) if full else None)
-    from adeada.active.report import write_compare_html
-
-    write_compare_html(out, strategies, seeds)
-    return summary
-
-
-def table_markdown(summary: list[dict]) -> str:
-    """The paper's Table 6 layout: one row per strategy, mean +- std mIoU (%) per round.
-
-    A column is headed by the round's labelled share of the pool (the mean over the active
-    strategies; round 0 is the shared warm-up); the full-supervision reference has its own
-    "100%" column.
-    """
-    from adeada.reports import format_markdown_table, pivot_table
-    from adeada.reports.tables import _sort_key
-
-    active = [s for s in summary if s["strategy"] != FULL]
-    full = [s for s in summary if s["strategy"] == FULL]
-    rounds = sorted({str(s["round"]) for s in active}, key=_sort_key)
-    names = {str(k): v for k, v in round_names(summary).items()}
-    rows = [{"strategy": r["strategy"], **{names[k]: r.get(k, "-") for k in rounds}} for r in pivot_table(active)]
-    if full:
-        for r in rows:
-            r["100%"] = "-"
-        ref = pivot_table(full)[0]
-        rows.append({"strategy": FULL, **{names[k]: "-" for k in rounds}, "100%": ref.get("1", "-")})
-    return format_markdown_table(rows, join_mean_std=False)
-
-
-def round_names(summary: list[dict]) -> dict[int, str]:
-    """Round -> its labelled share of the pool, the mean over the active strategies ("1.02%");
-    round 0 is the shared warm-up."""
-    from adeada.reports.tables import _number
-
-    active = [s for s in summary if s["strategy"] != FULL]
-    names = {}
-    for k in sorted({int(_number(s["round"])) for s in active}):
-        shares = [_number(s["labelled_percent_mean"]) for s in active if int(_number(s["round"])) == k]
-        names[k] = "0% (warm-up)" if k == 0 else f"{sum(shares) / len(shares):.2f}%"
-    return names
-
-
-# The paper's Table 2: which components each ablation row keeps (uncertainty, density, category
-# balance, dynamic schedule), and the strategy name that runs it here.
-ABLATION_ROWS = (
-    ("(a)", "adeada_a", (True, False, False, False)),
-    ("(b)", "density", (False, True, False, False)),
-    ("(c)", "adeada_c", (False, True, True, False)),
-    ("(d)", "adeada_d", (True, True, True, False)),
-    ("(e)", "adeada", (True, True, True, True)),
-)
-
-
-def ablation_markdown(summary: list[dict]) -> str:
-    """The paper's Table 2 from a comparison's summary: the components of each row and its
-    mean +- std mIoU (%) after the last round (and averaged over all rounds after the warm-up).
-    Rows whose strategy was not run are left out; empty string when none was."""
-    from adeada.reports import format_markdown_table
-    from adeada.reports.tables import _number, _sort_key, mean_std_text
-
-    rows = []
-    for label, name, parts in ABLATION_ROWS:
-        mine = [s for s in summary if s["strategy"] == name and str(s["round"]) != "0"]
-        if not mine:
-            continue
-        last = max(mine, key=lambda s: _sort_key(s["round"]))
-        rows.append({
-            "row": label, "strategy": name,
-            **{col: "✓" if on else "" for col, on in zip(("uncertainty", "density", "category balance",
-                                                              "dynamic schedule"), parts)},
-            "labelled %": f"{_number(last['labelled_percent_mean']):.2f}",
-            f"mIoU after round {last['round']}": mean_std_text(last["miou_mean"], last["miou_std"]),
-            "mean mIoU over rounds": f"{sum(_number(s['miou_mean']) for s in mine) / len(mine):.2f}",
-        })
-    return format_markdown_table(rows, join_mean_std=False) if rows else ""
 
 
 def write_timings(out: Path, strategies: Sequence[str], seeds: Sequence[int], wall: float, jobs: int = 1,

@@ -27,12 +27,21 @@ def config_hash(*parts: Any, length: int = 12) -> str:
 class RunContext:
     """Lazily built shared objects of one run (nothing heavy happens until a step asks)."""
 
-    def __init__(self, cfg: RunConfig, run: RunDir, progress: bool = True):
+    def __init__(self, cfg: RunConfig, run: RunDir, progress: bool = True, strategy=None):
         self.cfg = cfg
         self.run = run
         self.progress = progress
         self.cache_dir = Path(os.path.expanduser(cfg.cache_dir))
         self._prepared: set[int] = set()
+        if strategy is not None:
+            self.strategy = strategy
+
+    # ----- the strategy: built once per run (or handed in by ``adeada compare``)
+    @functools.cached_property
+    def strategy(self):
+        from adeada.selection import get_strategy
+
+        return get_strategy(self.cfg.selection.strategy, self.cfg.selection)
 
     # ----- data
     @functools.cached_property

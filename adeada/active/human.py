@@ -8,7 +8,7 @@ from typing import Optional
 from adeada import atomic
 from adeada.active.context import RunContext
 from adeada.active.rundir import RunDir, RunFolderError, step
-from adeada.active.steps import annotation_items, export_for_annotators, write_round_labels
+from adeada.active.phases.label import annotation_items, export_for_annotators, write_round_labels
 from adeada.config import load_run_config
 
 
@@ -41,7 +41,7 @@ def import_round(run_dir: str | Path, k: int, labels_path: str | Path, fmt: Opti
             its fine-tuning has started, or the labels are empty (without ``allow_empty``).
         AnnotationError: labels of the wrong size, unknown classes, a missing image.
     """
-    from adeada.reports import read_labels
+    from adeada.annotation import read_labels
 
     ctx = open_run(run_dir)
     with ctx.run.lock():

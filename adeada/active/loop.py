@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Callable
 
 from adeada import atomic
-from adeada.active import steps
 from adeada.active.context import RunContext
+from adeada.active.phases import evaluate, label, select, stats, train, warmup
 from adeada.active.report import write_run_report
-from adeada.active.rundir import RunDir, RunFolderError, RunLock, step
+from adeada.active.rundir import RunDir, RunFolderError, RunLock, round_metrics, step
 from adeada.config import RunConfig, dump_config, load_run_config
+from adeada.selection.strategies import Strategy
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +101,15 @@ RoundCallback = Callable[[int, int, dict, dict], None]
 
 
 def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bool = True,
-             until: str | None = None, redo: str | None = None, on_round: RoundCallback | None = None) -> RunDir:
+             until: str | None = None, redo: str | None = None, on_round: RoundCallback | None = None,
+             strategy: Strategy | None = None) -> RunDir:
     """Run (or resume) the whole active loop into the run folder ``out``.
 
     ``until="warmup"`` stops once the warm-up is done (``adeada compare --jobs`` trains the shared
     warm-up once before its workers start). ``redo`` (with ``resume``) forgets a finished step
     and every step after it, so that they run again. ``on_round(k, rounds, metrics, warmup_metrics)``
-    is called once per evaluated round (those finished before a resume included).
+    is called once per evaluated round (those finished before a resume included). ``strategy``:
+    the run's strategy, already built from the config (``adeada compare`` builds each cell's once).
 
     Returns:
         The run folder.
@@ -122,9 +125,12 @@ def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bo
         raise ValueError(f"run_loop(until={until!r}): only 'warmup' is supported")
     if redo and not resume:
         raise ValueError("--redo STEP needs --resume (it re-runs a step of an existing run)")
-    if cfg is not None:
-        get_strategy(cfg.selection.strategy, cfg.selection)  # a typo fails now, not after the warm-up
+    if cfg is not None and strategy is None:
+        strategy = get_strategy(cfg.selection.strategy, cfg.selection)  # a typo fails now, not after the warm-up
+    given = cfg
     cfg, run, lock = prepare_run_folder(cfg, Path(out), resume)
+    if given is not None and given.selection != cfg.selection:
+        strategy = None  # a resume runs the folder's own config: its strategy is built from that
     try:
         if redo:
             done = run.read_state()["done"]
@@ -134,32 +140,34 @@ def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bo
         if resume:
             run.verify()
         log.info("run folder %s", run.root)
-        _loop(cfg, run, progress, until, on_round)
+        _loop(RunContext(cfg, run, progress=progress, strategy=strategy), until, on_round)
     finally:
         lock.release()
     return run
 
 
-def _loop(cfg: RunConfig, run: RunDir, progress: bool, until: str | None, on_round: RoundCallback | None) -> None:
-    ctx = RunContext(cfg, run, progress=progress)
-    timed(run, "warmup", lambda: steps.warmup(ctx))
+def _loop(ctx: RunContext, until: str | None, on_round: RoundCallback | None) -> None:
+    """The paper's algorithm: a warm-up, then per round statistics, selection, labels, fine-tuning
+    and evaluation (one module of ``adeada.active.phases`` each)."""
+    cfg, run = ctx.cfg, ctx.run
+    timed(run, "warmup", lambda: warmup.warmup(ctx))
     if until == "warmup":
         return
-    timed(run, step(0, "eval"), lambda: steps.evaluate_round(ctx, 0))
+    timed(run, step(0, "eval"), lambda: evaluate.evaluate_round(ctx, 0))
     for k in range(1, cfg.loop.rounds + 1):
-        timed(run, step(k, "stats"), lambda: steps.region_stats(ctx, k))
-        timed(run, step(k, "select"), lambda: steps.select(ctx, k))
+        timed(run, step(k, "stats"), lambda: stats.region_stats(ctx, k))
+        timed(run, step(k, "select"), lambda: select.select(ctx, k))
         if not run.is_done(step(k, "label")):
             if cfg.loop.oracle == "human":
                 job = run.round_dir(k) / "annotation_job"
                 if not (job / "manifest.json").exists():  # exported on the first stop, kept after
-                    job = steps.export_for_annotators(ctx, k)
+                    job = label.export_for_annotators(ctx, k)
                 raise AwaitingAnnotations(k, job, run.root)
-            timed(run, step(k, "label"), lambda: steps.label_with_ground_truth(ctx, k))
-        timed(run, step(k, "train"), lambda: steps.finetune(ctx, k))
-        timed(run, step(k, "eval"), lambda: steps.evaluate_round(ctx, k))
+            timed(run, step(k, "label"), lambda: label.label_with_ground_truth(ctx, k))
+        timed(run, step(k, "train"), lambda: train.finetune(ctx, k))
+        timed(run, step(k, "eval"), lambda: evaluate.evaluate_round(ctx, k))
         if on_round is not None:
-            on_round(k, cfg.loop.rounds, steps.round_metrics(run, k), steps.round_metrics(run, 0))
+            on_round(k, cfg.loop.rounds, round_metrics(run, k), round_metrics(run, 0))
     _undone_on_error(run, "reports", lambda: write_run_report(run, ctx.classes, ctx.cfg.selection.strategy,
                                                               ctx.cfg.loop.rounds))
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from adeada.active.rundir import RunDir, RunFolderError
+from adeada.active.rundir import RunDir, RunFolderError, read_csv, refresh_metrics_csv
 from adeada.atomic import atomic_write_text
+from adeada.reports.compare_tables import FULL
+
+if TYPE_CHECKING:
+    from adeada.active.context import RunContext
 
 
 def report(folder: str | Path) -> list[Path]:
@@ -18,7 +23,6 @@ def report(folder: str | Path) -> list[Path]:
     run = RunDir(folder)
     if (folder / "state.json").exists():
         from adeada.active.human import open_run
-        from adeada.active.steps import draw_round
 
         ctx = open_run(folder)
         with run.lock():
@@ -31,14 +35,10 @@ def report(folder: str | Path) -> list[Path]:
     cells = sorted(p.parent.parent for p in folder.glob("*/seed*/config.yaml"))
     if not cells:
         raise RunFolderError(f"{folder} holds neither a run (state.json) nor a comparison (<strategy>/seed<N>/)")
-    from adeada.active.compare import FULL, write_compare_report
-
     found = {c.name for c in cells} - {FULL}  # the reference is read separately
     # Keep the order the comparison was run in (its results.csv), new strategies after it.
     known = []
     if (folder / "results.csv").exists():
-        from adeada.active.rundir import read_csv
-
         known = [s for s in dict.fromkeys(r["strategy"] for r in read_csv(folder / "results.csv")) if s in found]
     strategies = known + sorted(found - set(known))
     seeds = sorted({int(p.name[4:]) for p in folder.glob("*/seed*") if p.name[4:].isdigit()})
@@ -55,8 +55,8 @@ def _overlay_figures(run: RunDir, k: int):
 
 def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds: int) -> list[Path]:
     """Plots, summary.csv/.md, table.md (the comparison's tables, for one run) and report.html."""
-    from adeada.active.compare import table_markdown
     from adeada.reports import format_markdown_table, summary_table, write_csv
+    from adeada.reports.compare_tables import table_markdown
     from adeada.reports.html import Figure, Section, Table, write_html_report
     from adeada.reports.summary import round_line, run_summary
 
@@ -92,8 +92,6 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
 
 
 def _metrics_rows(run: RunDir) -> list[dict]:
-    from adeada.active.steps import refresh_metrics_csv
-
     return refresh_metrics_csv(run)
 
 
@@ -130,9 +128,71 @@ def write_compare_html(out: Path, strategies: Sequence[str], seeds: Sequence[int
     return write_html_report(out / "report.html", f"adeada comparison {out.name}", sections)
 
 
+def collect_rows(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -> list[dict]:
+    """One row per (strategy, seed, round) from each cell's metrics.csv."""
+    rows = []
+    for strategy in strategies:
+        for seed in seeds:
+            path = RunDir(out / strategy / f"seed{seed}").metrics_csv
+            if not path.exists():
+                continue
+            for r in read_csv(path):
+                rows.append({"strategy": strategy, "seed": seed, "round": int(r["round"]),
+                             "labelled_percent": float(r["labelled_percent"]), "miou": 100.0 * float(r["miou"])})
+    return rows
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[int],
+                         reference: str = "adeada") -> list[dict]:
+    """results.csv (every cell), summary.csv/.md (mean +- std per strategy and round), the plot,
+    spread.csv (the mean std over seeds per strategy) and, when ``reference`` ran with several
+    seeds, paired.csv/.md (its paired difference to every other strategy with a 95% interval).
+
+    The warm-up (round 0, shared) and, when present, the full-supervision cells are drawn as
+    reference lines.
+    """
+    from adeada.reports import format_markdown_table, plot_miou_vs_labels, summary_table, write_csv
+    from adeada.reports.compare_tables import ablation_markdown, round_names, table_markdown
+    from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
+
+    rows = collect_rows(out, strategies, seeds)
+    if not rows:
+        return []
+    full = [r for r in collect_rows(out, [FULL], seeds) if r["round"] == 1]
+    write_csv(rows + full, out / "results.csv")
+    summary = summary_table(rows + full)
+    write_csv(summary, out / "summary.csv")
+    atomic_write_text(out / "summary.md", format_markdown_table(summary) + "\n")
+    atomic_write_text(out / "table.md", table_markdown(summary))
+    ablation = ablation_markdown(summary)
+    # Table 2 only when an ablation row ran: "adeada" alone is not an ablation.
+    if ablation and any(s.startswith("adeada_") for s in strategies):
+        atomic_write_text(out / "ablation.md", ablation)
+    else:
+        (out / "ablation.md").unlink(missing_ok=True)  # left by an earlier report of other strategies
+    write_csv(seed_spread(summary, exclude=[FULL]), out / "spread.csv")
+    if reference in strategies and len(seeds) > 1:
+        paired = paired_differences(rows, reference)
+        write_csv(paired, out / "paired.csv")
+        atomic_write_text(out / "paired.md", paired_markdown(paired, round_names(summary)))
+    curves: dict[str, list[tuple[float, float, float]]] = {}
+    for s in summary:
+        if s["strategy"] != FULL:
+            curves.setdefault(s["strategy"], []).append(
+                (float(s["labelled_percent_mean"]), float(s["miou_mean"]), float(s["miou_std"])))
+    warmup = _mean([r["miou"] for r in rows if r["round"] == 0])
+    plot_miou_vs_labels(curves, out / "miou_vs_labels.png", title="mIoU vs labelled target pixels",
+                        warmup=warmup, full_supervision=_mean([r["miou"] for r in full]) if full else None)
+    write_compare_html(out, strategies, seeds)
+    return summary
+
+
 def write_run_plots(run: RunDir, classes: list[str], name: str) -> list[Path]:
     """A run's mIoU curve and per-class IoU plot, from its (refreshed) metrics.csv."""
-    from adeada.active.steps import refresh_metrics_csv
     from adeada.reports import plot_miou_vs_labels, plot_per_class_iou
 
     rows = refresh_metrics_csv(run)
@@ -143,3 +203,35 @@ def write_run_plots(run: RunDir, classes: list[str], name: str) -> list[Path]:
         plot_miou_vs_labels({name: curve}, run.plots / "miou_vs_labels.png", title=f"{name}: mIoU vs labelled target pixels"),
         plot_per_class_iou(rows, classes, run.plots / "per_class.png"),
     ]
+
+
+def draw_round(ctx: RunContext, k: int, max_images: int | None = None) -> list[Path]:
+    """Overlays of round ``k``'s selected regions, coloured by the part that chose them."""
+    from adeada.active.labels import merged_labels
+    from adeada.active.phases.select import read_selection
+    from adeada.reports import class_palette, overlay_selection
+
+    max_images = ctx.cfg.loop.overlays_per_round if max_images is None else max_images
+    rows = read_selection(ctx.run, k)
+    per_image: dict[int, dict[int, str]] = {}
+    pixels: dict[int, int] = {}
+    for r in rows:
+        img = int(r["image"])
+        per_image.setdefault(img, {})[int(r["region"])] = r["part"]
+        pixels[img] = pixels.get(img, 0) + int(r["pixels"])
+    chosen = sorted(pixels, key=lambda i: (-pixels[i], i))[:max_images]
+    store = ctx.prepared_store(ctx.pool)
+    labels = merged_labels(ctx.run, ctx.pool, k, images=chosen)
+    paths = []
+    for img in chosen:
+        out = ctx.run.plots / "overlays" / f"round{k:02d}_{ctx.pool.image_id(img)}.png"
+        parts = list(per_image[img].values())
+        why = ", ".join(f"{parts.count(p)} {p}" for p in dict.fromkeys(sorted(parts)))
+        title = (f"round {k} ({ctx.cfg.selection.strategy}), {ctx.pool.image_id(img)}: "
+                 f"{len(parts)} regions bought ({why})")
+        overlay_selection(ctx.pool.load_image(img), store.get(ctx.pool, img), per_image[img], out,
+                          label=labels.get(img), class_colors=class_palette(ctx.num_classes), min_width=384,
+                          title=title, class_names=ctx.classes, label_caption=f"labels bought in rounds 1-{k} "
+                          "(black: not labelled)" if k > 1 else "labels bought in round 1 (black: not labelled)")
+        paths.append(out)
+    return paths

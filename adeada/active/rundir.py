@@ -265,3 +265,45 @@ class RunDir:
 def step(k: int, name: str) -> str:
     """The state.json name of step ``name`` in round ``k`` (e.g. ``r01.select``)."""
     return f"r{k:02d}.{name}"
+
+
+def save_torch(obj: Any, path: Path) -> None:
+    """torch.save through a temporary file and a rename."""
+    import torch  # here: the run folder's other readers (report, import) need no torch
+
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` with numpy values turned into JSON ones (NaN and infinities become null)."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, (np.floating, float)):
+        return None if not np.isfinite(obj) else float(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def round_metrics(run: "RunDir", k: int) -> dict:
+    """The metrics.json row of round ``k`` (0 = the warm-up)."""
+    return json.loads((run.round_dir(k) / "metrics.json").read_text())
+
+
+def refresh_metrics_csv(run: "RunDir") -> list[dict]:
+    """Rebuild metrics.csv from the per-round metrics.json files (derivable, so never stale)."""
+    rows = []
+    for path in sorted((run.root / "rounds").glob("*/metrics.json")):
+        rows.append(json.loads(path.read_text()))
+    rows.sort(key=lambda r: r["round"])
+    if rows:
+        from adeada.reports.tables import write_csv
+
+        write_csv(rows, run.metrics_csv)
+    return rows

@@ -5,7 +5,7 @@ Every dataset follows the contract of docs/architecture.md: ``classes``, ``ignor
 """
 
 from adeada.data.base import PairedFileDataset
-from adeada.data.build import build_dataset
+from adeada.data.build import LAYOUTS, build_dataset
 from adeada.data.camvid import CAMVID_PRESETS, CamVidDataset, camvid_preset
 from adeada.data.cityscapes import CityscapesDataset
 from adeada.data.classes import (
@@ -43,6 +43,6 @@ __all__ = [
     "EmptyDatasetError", "FolderDataset", "GTA5Dataset", "IGNORE_INDEX", "MissingFolderError",
     "MissingLabelError", "PairedFileDataset", "SYNTHIA13_EVAL_CLASSES", "SYNTHIA16_CLASSES",
     "SYNTHIA16_EVAL_CLASSES", "SYNTHIA_ID_TO_TRAINID16", "SizeMismatchError", "SynthiaDataset",
-    "UnknownLabelValueError", "build_dataset", "camvid_preset", "make_demo_domains",
+    "LAYOUTS", "UnknownLabelValueError", "build_dataset", "camvid_preset", "make_demo_domains",
     "remap_cityscapes19_to_16",
 ]

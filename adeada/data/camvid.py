@@ -18,6 +18,7 @@ from adeada.data.classes import (
     UNKNOWN,
     make_lut,
 )
+from adeada.data.config import DatasetConfig
 from adeada.data.errors import DatasetError, EmptyDatasetError, MissingLabelError
 
 # Named (split, prefixes) of the day -> dusk protocol in the data's README.
@@ -79,3 +80,9 @@ def camvid_preset(root: str | Path, preset: str) -> CamVidDataset:
         raise DatasetError(f"unknown CamVid preset {preset!r}; expected one of {sorted(CAMVID_PRESETS)}")
     split, prefixes = CAMVID_PRESETS[preset]
     return CamVidDataset(root, split, prefixes)
+
+
+def from_config(cfg: DatasetConfig) -> CamVidDataset:
+    """``kind: camvid``: ``root``, and ``preset`` (a protocol split) or ``split`` + ``prefixes``."""
+    root = cfg.required("root")
+    return camvid_preset(root, cfg.preset) if cfg.preset else CamVidDataset(root, cfg.split, cfg.prefixes)

@@ -15,6 +15,7 @@ from adeada.data.classes import (
     SYNTHIA16_CLASSES,
     make_lut,
 )
+from adeada.data.config import DatasetConfig
 from adeada.data.errors import EmptyDatasetError, MissingLabelError
 
 IMAGE_SUFFIX = "_leftImg8bit.png"
@@ -62,3 +63,8 @@ class CityscapesDataset(PairedFileDataset):
             cityscapes_lut(classes16),
             name=f"cityscapes-{split}" + ("-16" if classes16 else ""),
         )
+
+
+def from_config(cfg: DatasetConfig) -> CityscapesDataset:
+    """``kind: cityscapes``: ``root``, ``split``, ``classes16``."""
+    return CityscapesDataset(cfg.required("root"), cfg.split, cfg.classes16)

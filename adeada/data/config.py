@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
+
+from adeada.data.errors import DatasetError
 
 
 @dataclass
@@ -32,7 +34,8 @@ class DatasetConfig:
     """Where one dataset lives and how its labels map to train ids.
 
     Attributes:
-        kind: the on-disk layout: "cityscapes", "gta5", "synthia", "camvid", "folder" or "demo".
+        kind: the on-disk layout, a name in ``adeada.data.LAYOUTS``: "cityscapes", "gta5",
+            "synthia", "camvid", "folder", "demo", ...
         root: dataset root folder (cityscapes, gta5, synthia, camvid).
         split: split folder name (cityscapes: train/val/test; camvid: train/val/test).
         prefixes: camvid: keep images whose file name starts with one of these sequence names.
@@ -55,7 +58,7 @@ class DatasetConfig:
         demo: settings of the demo domains.
     """
 
-    kind: Literal["cityscapes", "gta5", "synthia", "camvid", "folder", "demo"] = "demo"
+    kind: str = "demo"  # a name in adeada.data.LAYOUTS (checked when the config loads)
     root: Optional[str] = None
     split: str = "train"
     prefixes: Optional[list[str]] = None
@@ -76,3 +79,18 @@ class DatasetConfig:
     name: str = "folder"
     max_images: Optional[int] = None
     demo: DemoConfig = field(default_factory=DemoConfig)
+
+    def required(self, attr: str) -> Any:
+        """The value of setting ``attr``, which this dataset's layout cannot do without.
+
+        Raises:
+            DatasetError: the setting is empty.
+        """
+        value = getattr(self, attr)
+        if value in (None, "", []):
+            raise DatasetError(f"dataset kind {self.kind!r} needs '{attr}' to be set")
+        return value
+
+    def size_policy(self) -> dict:
+        """``on_size_mismatch`` as a keyword argument when set (else the layout's default)."""
+        return {} if self.on_size_mismatch is None else {"on_size_mismatch": self.on_size_mismatch}

@@ -15,8 +15,10 @@ from typing import Literal
 import numpy as np
 
 from adeada.data.classes import IGNORE_INDEX
+from adeada.data.config import DatasetConfig
 from adeada.data.demo_scene import render_scene
 from adeada.data.demo_style import DEMO_CLASSES, STYLES
+from adeada.data.errors import DatasetError
 
 DemoDomain = Literal["source", "target"]
 # Fixed codes so that adding a split never changes the images of the others.
@@ -130,3 +132,21 @@ def make_demo_domains(
         test=DemoDataset("target", "test", n_test, seed, size),
         source_test=DemoDataset("source", "test", n_source_test, seed, size),
     )
+
+
+def from_config(cfg: DatasetConfig) -> DemoDataset:
+    """``kind: demo``: the generated domains of ``cfg.demo``; ``max_images`` keeps the first N
+    (demo images depend only on their index, so the first N are a fair subsample)."""
+    d = cfg.demo
+    if len(d.size) != 2:
+        raise DatasetError(f"demo.size {d.size}; expected [H, W]")
+    domains = make_demo_domains(
+        seed=d.seed, n_source=d.n_source, n_pool=d.n_pool, n_test=d.n_test,
+        size=(int(d.size[0]), int(d.size[1])), n_source_test=d.n_source_test,
+    )
+    if d.which not in ("source", "pool", "test", "source_test"):
+        raise DatasetError(f"demo.which {d.which!r}; expected source, pool, test or source_test")
+    ds = getattr(domains, d.which)
+    if cfg.max_images is not None and cfg.max_images < len(ds):
+        ds = DemoDataset(ds.domain, ds.split, cfg.max_images, ds.seed, ds.size)
+    return ds

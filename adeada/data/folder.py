@@ -15,6 +15,7 @@ import numpy as np
 
 from adeada.data.base import Pair, PairedFileDataset, SizePolicy, require_dir, safe_id
 from adeada.data.classes import IGNORE_INDEX, UNKNOWN, make_lut
+from adeada.data.config import DatasetConfig
 from adeada.data.errors import DatasetError, EmptyDatasetError, MissingLabelError
 
 DEFAULT_IMAGE_EXTS = (".png", ".jpg", ".jpeg")
@@ -114,3 +115,14 @@ class FolderDataset(PairedFileDataset):
             label_channel=label_channel,
             on_size_mismatch=on_size_mismatch,
         )
+
+
+def from_config(cfg: DatasetConfig) -> FolderDataset:
+    """``kind: folder``: ``images_dir``, ``labels_dir``, ``classes`` and the optional id mapping."""
+    return FolderDataset(
+        cfg.required("images_dir"), cfg.required("labels_dir"), cfg.required("classes"),
+        image_suffix=cfg.image_suffix, label_suffix=cfg.label_suffix,
+        image_exts=cfg.image_exts, label_exts=cfg.label_exts,
+        ignore_value=cfg.ignore_value, remap=cfg.remap, label_channel=cfg.label_channel,
+        name=cfg.name, **cfg.size_policy(),
+    )

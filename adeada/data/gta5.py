@@ -8,6 +8,7 @@ from typing import Optional
 from adeada.data.base import PairedFileDataset, SizePolicy, require_dir, same_name_pairs
 from adeada.data.cityscapes import cityscapes_lut
 from adeada.data.classes import CITYSCAPES_CLASSES
+from adeada.data.config import DatasetConfig
 
 
 class GTA5Dataset(PairedFileDataset):
@@ -37,3 +38,8 @@ class GTA5Dataset(PairedFileDataset):
         super().__init__(
             pairs, CITYSCAPES_CLASSES, cityscapes_lut(), name="gta5", on_size_mismatch=on_size_mismatch
         )
+
+
+def from_config(cfg: DatasetConfig) -> GTA5Dataset:
+    """``kind: gta5``: ``root``, ``list_file``, ``on_size_mismatch``."""
+    return GTA5Dataset(cfg.required("root"), cfg.list_file, **cfg.size_policy())

@@ -13,6 +13,7 @@ from adeada.data.classes import (
     SYNTHIA_ID_TO_TRAINID16,
     make_lut,
 )
+from adeada.data.config import DatasetConfig
 
 
 class SynthiaDataset(PairedFileDataset):
@@ -48,3 +49,8 @@ class SynthiaDataset(PairedFileDataset):
             label_channel=0,
             on_size_mismatch=on_size_mismatch,
         )
+
+
+def from_config(cfg: DatasetConfig) -> SynthiaDataset:
+    """``kind: synthia``: ``root``, ``list_file``, ``on_size_mismatch``."""
+    return SynthiaDataset(cfg.required("root"), cfg.list_file, **cfg.size_policy())

@@ -3,7 +3,5 @@
 from adeada.evaluation.config import EvalConfig
 from adeada.evaluation.confusion import ConfusionMatrix, class_indices, format_iou_table
 from adeada.evaluation.evaluate import EvalResult, evaluate
-from adeada.evaluation.preprocess import MeanStd, resolve_normalize, to_input
 
-__all__ = ["ConfusionMatrix", "EvalConfig", "EvalResult", "MeanStd", "class_indices", "evaluate",
-           "format_iou_table", "resolve_normalize", "to_input"]
+__all__ = ["ConfusionMatrix", "EvalConfig", "EvalResult", "class_indices", "evaluate", "format_iou_table"]

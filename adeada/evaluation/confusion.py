@@ -7,6 +7,8 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import torch
 
+from adeada import distributed as D
+
 ArrayLike = Union[np.ndarray, torch.Tensor]
 
 
@@ -65,8 +67,6 @@ class ConfusionMatrix:
 
     def reduce_from_all_processes(self) -> None:
         """Sums the matrix over every process of the default group (no-op when not distributed)."""
-        from adeada.training import distributed as D  # lazy: training imports evaluation
-
         if D.is_initialized():
             self.mat = D.all_reduce_sum(self.mat).cpu()
 

@@ -12,9 +12,10 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
+from adeada import distributed as D
 from adeada.devices import resolve_device, use_bf16
 from adeada.evaluation.confusion import ConfusionMatrix, format_iou_table
-from adeada.evaluation.preprocess import resolve_normalize, to_input
+from adeada.models.normalization import resolve_normalize, to_input
 
 
 @dataclass
@@ -105,7 +106,7 @@ def evaluate(model: torch.nn.Module, dataset: Any, num_classes: Optional[int] = 
         dataset: images and labels (255 = ignore).
         num_classes: C; defaults to ``len(dataset.classes)``.
         device: "cpu", "cuda", "auto", ...
-        normalize: see ``adeada.evaluation.preprocess.resolve_normalize``.
+        normalize: see ``adeada.models.normalization.resolve_normalize``.
         batch_size: images per forward pass.
         resize: [H, W] network input size (None = the image's own size).
         progress: show a tqdm bar (rank 0 only).
@@ -154,7 +155,5 @@ def evaluate(model: torch.nn.Module, dataset: Any, num_classes: Optional[int] = 
 
 
 def _dist_rank_world() -> tuple[int, int]:
-    from adeada.training import distributed as D  # lazy: training imports evaluation
-
     d = D.info()
     return d.rank, d.world_size

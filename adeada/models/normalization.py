@@ -1,8 +1,14 @@
-"""Input normalisation: each backbone expects the statistics its weights were trained with."""
+"""Input normalisation, the one convention of training, evaluation and the statistics pass.
+
+Each backbone expects the statistics its weights were trained with: a model's ``normalize``
+takes a float tensor (N, 3, H, W) of 0..255 RGB values and returns the network input.
+:func:`resolve_normalize` picks the callable (an explicit one, else the model's, else ImageNet
+mean/std) and :func:`to_input` turns uint8 images into network input with it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 import torch
@@ -14,6 +20,12 @@ class Normalization:
 
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
+
+    def __post_init__(self) -> None:
+        if len(self.mean) != 3 or len(self.std) != 3 or min(self.std) <= 0:
+            raise ValueError(f"mean and std need 3 values each, std > 0; got mean={self.mean}, std={self.std}")
+        object.__setattr__(self, "mean", tuple(float(v) for v in self.mean))
+        object.__setattr__(self, "std", tuple(float(v) for v in self.std))
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """Normalise a (N, 3, H, W) tensor of 0..255 values (uint8 or float)."""
@@ -68,3 +80,42 @@ def preprocess(images: Union[np.ndarray, torch.Tensor],
         if not isinstance(norm, Normalization):
             raise ValueError(f"{type(normalization).__name__} has no `normalization` attribute")
     return norm(to_tensor(images))
+
+
+Normalize = Callable[[torch.Tensor], torch.Tensor]
+
+
+def resolve_normalize(model: Any = None, normalize: Optional[Any] = None) -> Normalize:
+    """Picks the normalisation: explicit argument, else ``model.normalize``, else ImageNet.
+
+    Either may be a callable, or an object / dict with ``mean`` and ``std`` (0..255 units).
+
+    Raises:
+        ValueError: ``normalize`` is neither.
+    """
+    for cand in (normalize, getattr(_unwrap(model), "normalize", None) if model is not None else None):
+        if cand is None:
+            continue
+        if isinstance(cand, dict) and "mean" in cand and "std" in cand:
+            return Normalization(cand["mean"], cand["std"])
+        if callable(cand) and not isinstance(cand, bool):
+            return cand
+        if hasattr(cand, "mean") and hasattr(cand, "std"):
+            return Normalization(cand.mean, cand.std)
+        raise ValueError(f"normalize must be a callable or have mean/std, got {cand!r}")
+    return IMAGENET
+
+
+def to_input(images_uint8: torch.Tensor, normalize: Normalize, device: torch.device | str = "cpu"
+             ) -> torch.Tensor:
+    """uint8 (N, 3, H, W) -> normalised float32 network input on ``device``."""
+    if images_uint8.dtype != torch.uint8 or images_uint8.dim() != 4 or images_uint8.shape[1] != 3:
+        raise ValueError(f"expected uint8 images of shape (N, 3, H, W), got {images_uint8.dtype} "
+                         f"{tuple(images_uint8.shape)}")
+    x = images_uint8.to(device, non_blocking=True).float()
+    return normalize(x)
+
+
+def _unwrap(model: Any) -> Any:
+    # DistributedDataParallel keeps the user's module in .module.
+    return getattr(model, "module", model)

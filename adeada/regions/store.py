@@ -97,7 +97,7 @@ class SuperpixelStore:
         """True if a valid, current cache file exists for image ``i``."""
         return self._read(dataset, i, ()) is not None
 
-    def load(self, dataset: Any, i: int) -> tuple[np.ndarray, np.ndarray]:
+    def segments_and_counts(self, dataset: Any, i: int) -> tuple[np.ndarray, np.ndarray]:
         """(segments int32 (H, W), counts int64 (R,)) from one read of the cache file (computed
         and cached if missing): what a statistics pass needs for every image."""
         cached = self._read(dataset, i, ("segments", "counts"))

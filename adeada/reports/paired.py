@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import stats
 
-from .tables import _number, format_markdown_table
+from .tables import number, format_markdown_table
 
 Row = dict[str, object]
 
@@ -38,10 +38,10 @@ def paired_differences(results: Sequence[Mapping[str, object]], reference: str,
     by: dict[tuple[str, int], dict[object, float]] = defaultdict(dict)
     strategies: list[str] = []
     for r in results:
-        name, rnd = str(r["strategy"]), int(_number(r["round"]))
-        if rnd < 1 or math.isnan(_number(r["miou"])) or name in exclude:
+        name, rnd = str(r["strategy"]), int(number(r["round"]))
+        if rnd < 1 or math.isnan(number(r["miou"])) or name in exclude:
             continue
-        by[(name, rnd)][str(r["seed"])] = _number(r["miou"])
+        by[(name, rnd)][str(r["seed"])] = number(r["miou"])
         if name not in strategies:
             strategies.append(name)
     if reference not in strategies:
@@ -70,15 +70,15 @@ def paired_differences(results: Sequence[Mapping[str, object]], reference: str,
 
 def paired_markdown(paired: Sequence[Mapping[str, object]], round_names: Mapping[int, str] | None = None) -> str:
     """One row per strategy, one column per round: "+1.23 [-0.40, +2.86]" (reference minus it)."""
-    rounds = sorted({int(_number(p["round"])) for p in paired})
+    rounds = sorted({int(number(p["round"])) for p in paired})
     names = {k: (round_names or {}).get(k, f"round {k}") for k in rounds}
     rows: dict[str, Row] = {}
     for p in paired:
         row = rows.setdefault(str(p["strategy"]), {"strategy": str(p["strategy"])})
-        low, high = _number(p["ci_low"]), _number(p["ci_high"])
+        low, high = number(p["ci_low"]), number(p["ci_high"])
         ci = "" if math.isnan(low) else f" [{low:+.2f}, {high:+.2f}]"
         mark = {"better": " ▲", "worse": " ▼"}.get(str(p["verdict"]), "")
-        row[names[int(_number(p["round"]))]] = f"{_number(p['mean_diff']):+.2f}{ci}{mark}"
+        row[names[int(number(p["round"]))]] = f"{number(p['mean_diff']):+.2f}{ci}{mark}"
     return format_markdown_table(list(rows.values()), join_mean_std=False) if rows else ""
 
 
@@ -90,7 +90,7 @@ def seed_spread(summary: Sequence[Mapping[str, object]], exclude: Sequence[str] 
     """
     per: dict[str, list[float]] = defaultdict(list)
     for s in summary:
-        name, rnd, sd = str(s["strategy"]), int(_number(s["round"])), _number(s.get("miou_std"))
+        name, rnd, sd = str(s["strategy"]), int(number(s["round"])), number(s.get("miou_std"))
         if rnd >= 1 and not math.isnan(sd) and name not in exclude:
             per[name].append(sd)
     rows: list[Row] = [{"strategy": k, "rounds": len(v), "mean_std": float(np.mean(v)), "max_std": float(np.max(v))}

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from adeada.atomic import atomic_path
 
 from ._io import PathLike
-from .tables import _number
+from .tables import number
 
 Point = tuple[float, float, float]
 
@@ -72,7 +72,7 @@ def plot_miou_vs_labels(
             )
         if not points:
             continue
-        pts = np.array(sorted((_number(x), _number(m), _number(s)) for x, m, s in points))
+        pts = np.array(sorted((number(x), number(m), number(s)) for x, m, s in points))
         x, mean, std = pts[:, 0], pts[:, 1], pts[:, 2]
         (line,) = ax.plot(x, mean, marker="o", markersize=4, label=name, color=palette[i % 10],
                           linestyle=("-", "--", "-.")[(i // 10) % 3])
@@ -105,7 +105,7 @@ def _iou_value(row: Mapping[str, object], name: str) -> float:
     """Looks up ``iou_<name>``, also as lower case with non-alphanumerics turned into '_'."""
     for key in (f"iou_{name}", "iou_" + re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")):
         if key in row:
-            return _number(row[key])
+            return number(row[key])
     return math.nan
 
 

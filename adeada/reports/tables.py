@@ -18,13 +18,14 @@ Row = dict[str, object]
 
 def mean_std_text(mean: object, std: object, float_format: str = "{:.2f}") -> str:
     """"mean ± std"; just "mean" when the std is missing or NaN (one seed); "-" without a mean."""
-    m, sd = _number(mean), _number(std)
+    m, sd = number(mean), number(std)
     if math.isnan(m):
         return "-"
     return float_format.format(m) if math.isnan(sd) else f"{float_format.format(m)} ± {float_format.format(sd)}"
 
 
-def _number(value: object) -> float:
+def number(value: object) -> float:
+    """A table cell as a float: NaN for empty or non-numeric cells."""
     if value is None or value == "":
         return math.nan
     try:
@@ -33,9 +34,10 @@ def _number(value: object) -> float:
         return math.nan
 
 
-def _sort_key(value: object) -> tuple[int, float, str]:
-    number = _number(value)
-    return (0, number, "") if math.isfinite(number) else (1, 0.0, str(value))
+def sort_key(value: object) -> tuple[int, float, str]:
+    """Orders cells numerically, with the non-numeric ones after them by text."""
+    x = number(value)
+    return (0, x, "") if math.isfinite(x) else (1, 0.0, str(value))
 
 
 def summary_table(
@@ -66,12 +68,12 @@ def summary_table(
         first_seen.setdefault(key[0] if key else None, len(first_seen))
     present = [v for v in value_keys if any(v in r for r in results)]
     out: list[Row] = []
-    for key in sorted(groups, key=lambda k: (first_seen[k[0] if k else None], *[_sort_key(p) for p in k[1:]])):
+    for key in sorted(groups, key=lambda k: (first_seen[k[0] if k else None], *[sort_key(p) for p in k[1:]])):
         rows = groups[key]
         summary: Row = dict(zip(group_keys, key))
         summary["n"] = len(rows)
         for name in present:
-            values = np.array([_number(r.get(name)) for r in rows], dtype=float)
+            values = np.array([number(r.get(name)) for r in rows], dtype=float)
             values = values[np.isfinite(values)]
             summary[f"{name}_mean"] = float(values.mean()) if values.size else math.nan
             summary[f"{name}_std"] = float(values.std(ddof=1)) if values.size > 1 else math.nan
@@ -140,7 +142,7 @@ def pivot_table(
 
     Cells are "mean ± std" strings (mean alone with one seed, "-" where there is no result).
     """
-    cols = sorted({r.get(col_key) for r in summary}, key=_sort_key)
+    cols = sorted({r.get(col_key) for r in summary}, key=sort_key)
     table: dict[object, Row] = {}
     for r in summary:
         row = table.setdefault(r.get(row_key), {row_key: r.get(row_key), **{str(c): "-" for c in cols}})

@@ -1,15 +1,18 @@
 """Selection engine: region statistics, budgets, density estimators and strategies.
 
-Plain numpy in, plain numpy out; only :func:`compute_region_stats` touches a model (imported
-lazily, so spawned density workers do not import torch).
+Plain numpy in, plain numpy out. Two parts load on first use: :func:`compute_region_stats`
+(the only code here that touches a model: torch) and the density estimators (scikit-learn),
+so that the strategy registry is cheap to import (the CLI's help reads it) and spawned density
+workers do not import torch.
 """
+
+from adeada.lazy import lazy_getattr
 
 from .budget import BudgetError, PoolExhaustedError, density_share, round_budget, split_budget, take_until
 from .category_budget import class_budgets, round_robin, sigma
 from .config import DensityConfig, SelectionConfig
-from .density import DensityEstimator, make_estimator, n_components_for
-from .density_scores import DensityFitTimeout, DensityResult, density_scores
 from .stats import RegionStats, RegionStatsError
+from .strategies import STRATEGIES, get_strategy, strategy_class
 from .types import Selection, SelectionContext
 
 __all__ = [
@@ -17,15 +20,14 @@ __all__ = [
     "class_budgets", "round_robin", "sigma", "DensityConfig", "SelectionConfig", "DensityEstimator",
     "make_estimator", "n_components_for", "DensityFitTimeout", "DensityResult", "density_scores",
     "RegionStats", "RegionStatsError", "Selection", "SelectionContext", "compute_region_stats",
-    "get_strategy", "STRATEGIES",
+    "get_strategy", "strategy_class", "STRATEGIES",
 ]
 
+# name -> the module that defines it, imported on first use
+_LAZY = {
+    "compute_region_stats": "pooling",
+    "DensityEstimator": "density", "make_estimator": "density", "n_components_for": "density",
+    "DensityFitTimeout": "density_scores", "DensityResult": "density_scores", "density_scores": "density_scores",
+}
 
-def __getattr__(name: str):
-    if name == "compute_region_stats":
-        from .pooling import compute_region_stats
-        return compute_region_stats
-    if name in ("get_strategy", "STRATEGIES"):
-        from . import strategies
-        return getattr(strategies, name)
-    raise AttributeError(f"module 'adeada.selection' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, globals(), _LAZY)

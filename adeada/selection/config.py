@@ -58,6 +58,69 @@ class DensityConfig:
 
 
 @dataclass
+class ReDALConfig:
+    """ReDAL's settings (``selection.redal``): score = entropy + ``edge_weight`` x edge density."""
+
+    edge_weight: float = 0.05
+    # k-means clusters for the diversity decay (0 = the number of regions the budget buys; that
+    # costs minutes on a Cityscapes-size pool, so a fixed 100 is the default).
+    clusters: int = 100
+    decay: float = 0.95
+    candidates: int = 10000  # only the top candidates by score are clustered
+    kmeans_iter: int = 20
+
+
+@dataclass
+class BADGEConfig:
+    """BADGE's settings (``selection.badge``)."""
+
+    max_candidates: int = 20000  # larger pools: k-means++ seeding over a uniform random subset
+
+
+@dataclass
+class CLUEConfig:
+    """CLUE's settings (``selection.clue``)."""
+
+    clusters: int = 0  # 0 = the expected number of regions bought
+    max_candidates: int = 10000  # larger pools: the most uncertain rows only
+    kmeans_iter: int = 20
+
+
+# Flat keys of SelectionConfig before each baseline had its own section -> their new place.
+# Old config files (and every run folder's config.yaml) still load; see ``move_legacy_keys``.
+LEGACY_KEYS: dict[str, tuple[str, ...]] = {
+    "edge_weight": ("redal.edge_weight",),
+    "redal_clusters": ("redal.clusters",),
+    "redal_decay": ("redal.decay",),
+    "redal_candidates": ("redal.candidates",),
+    "badge_max_candidates": ("badge.max_candidates",),
+    "clue_clusters": ("clue.clusters",),
+    "clue_max_candidates": ("clue.max_candidates",),
+    "kmeans_iter": ("redal.kmeans_iter", "clue.kmeans_iter"),
+}
+
+
+def move_legacy_keys(selection: dict) -> list[str]:
+    """Move the old flat keys of a ``selection:`` mapping to their sections, in place.
+
+    Returns:
+        One ``"selection.old -> selection.new"`` text per key moved (for a warning).
+    """
+    moved = []
+    for old, news in LEGACY_KEYS.items():
+        if old not in selection:
+            continue
+        value = selection.pop(old)
+        for new in news:
+            section, key = new.split(".")
+            if not isinstance(selection.setdefault(section, {}), dict):
+                continue  # "redal: 3" is reported by the schema check, not here
+            selection[section].setdefault(key, value)  # the new key wins when both are given
+        moved.append(f"selection.{old} -> " + " and ".join(f"selection.{n}" for n in news))
+    return moved
+
+
+@dataclass
 class SelectionConfig:
     """Which strategy picks regions each round and how the budget is split (Sec. 3.3)."""
 
@@ -76,17 +139,10 @@ class SelectionConfig:
     balance_mode: Literal["proportional", "authors_round_robin"] = "proportional"
     round_robin_top: int = 200  # authors: top-200 regions per class in the round-robin
     density: DensityConfig = field(default_factory=DensityConfig)
-    # Baselines
-    edge_weight: float = 0.05  # ReDAL: entropy + 0.05 x edge density
-    # k-means clusters for ReDAL's diversity decay (0 = the number of regions the budget buys;
-    # that costs minutes on a Cityscapes-size pool, so a fixed 100 is the default).
-    redal_clusters: int = 100
-    redal_decay: float = 0.95
-    redal_candidates: int = 10000  # ReDAL clusters only the top candidates by score
-    badge_max_candidates: int = 20000  # BADGE seeds over the top candidates (by uncertainty)
-    clue_clusters: int = 0  # 0 = the expected number of regions bought
-    clue_max_candidates: int = 10000
-    kmeans_iter: int = 20
+    # The baselines' own settings, one section each (selection.redal.decay, ...).
+    redal: ReDALConfig = field(default_factory=ReDALConfig)
+    badge: BADGEConfig = field(default_factory=BADGEConfig)
+    clue: CLUEConfig = field(default_factory=CLUEConfig)
     # float32: float16 features moved the density scores (Spearman 0.977 against float32 on a 256-d
     # fixture); float16 halves the region table for very large pools.
     feature_dtype: Literal["float16", "float32"] = "float32"

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from adeada import distributed as D
+from adeada.models.normalization import resolve_normalize, to_input
+
 from .stats import RegionStats
-
-
-def _model_input(model: torch.nn.Module) -> Callable[[np.ndarray], torch.Tensor]:
-    """The model's own input convention: ``model.normalize`` on 0..255 values (every SegModel
-    has one, the same that training and evaluation use), else plain scaling to [0, 1]."""
-    norm = getattr(getattr(model, "module", model), "normalize", None)
-
-    def convert(images: np.ndarray) -> torch.Tensor:
-        x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float()
-        return norm(x) if callable(norm) else x.div_(255.0)
-
-    return convert
 
 
 def _nearest_ids(sp: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -107,15 +98,9 @@ def _pool_image(model, disc, x: torch.Tensor, sp: np.ndarray, feature_dtype) -> 
     return out
 
 
-def _dist_info() -> tuple[int, int]:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
-
-
 @torch.no_grad()
 def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
-                         normalize: Optional[Callable[[np.ndarray], torch.Tensor]] = None,
+                         normalize: Optional[Any] = None,
                          device: str | torch.device = "cpu", num_classes: Optional[int] = None,
                          discriminator: Optional[torch.nn.Module] = None, edges: bool = False,
                          feature_dtype: Any = np.float32, progress: bool = True,
@@ -132,9 +117,9 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
         model: returns ``(logits, features)``, both (1, ., h, w).
         dataset: the dataset contract (``load_image``, ``__len__``).
         store: superpixels: ``get(dataset, i)`` (H, W) ids at label resolution, ``pixel_counts``.
-        normalize: uint8 (N, H, W, 3) array -> float tensor (N, 3, H, W) as the model expects
-            (default: the model's ``normalize`` on 0..255 values, or scaling to [0, 1] when the
-            model has none).
+        normalize: the input normalisation, as training and evaluation take it
+            (:func:`adeada.models.normalization.resolve_normalize`: default the model's own
+            ``normalize`` on 0..255 values, else ImageNet statistics).
         device: where the input tensors go (the model must already be there).
         num_classes: checked against the model's output when given.
         discriminator: AdaptSegNet output-space discriminator (softmax map -> logits); its
@@ -151,8 +136,9 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
         ValueError: a superpixel map does not match the store's pixel counts, or the model's
             class count differs from ``num_classes``.
     """
-    normalize = normalize or _model_input(model)
-    rank, world = _dist_info()
+    normalize = resolve_normalize(model, normalize)
+    dist = D.info()
+    rank, world = dist.rank, dist.world_size
     was_training = model.training
     model.eval()
     if discriminator is not None:
@@ -169,9 +155,7 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
         if discriminator is not None:
             discriminator.train(disc_training)
     if world > 1:
-        gathered: list = [None] * world
-        torch.distributed.all_gather_object(gathered, parts)
-        parts = [p for shard in gathered for p in shard]
+        parts = [p for shard in D.all_gather_objects(parts) for p in shard]
     if not parts:
         raise ValueError(f"dataset {getattr(dataset, 'name', dataset)!r} has no images to score")
     table = RegionStats.concatenate(parts)
@@ -183,13 +167,13 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
 def _image_rows(model, disc, dataset, store, i, normalize, device, num_classes, edges,
                 feature_dtype, resize) -> RegionStats:
     image = dataset.load_image(i)
-    sp, pixels = store.load(dataset, i)
+    sp, pixels = store.segments_and_counts(dataset, i)
     sp, pixels = np.asarray(sp), np.asarray(pixels, dtype=np.int64)
     R = int(sp.max()) + 1
     if len(pixels) != R:
         raise ValueError(f"image {i} of {getattr(dataset, 'name', 'dataset')}: superpixel map has "
                          f"{R} regions but the store counts {len(pixels)}")
-    x = normalize(image[None]).to(device)
+    x = to_input(torch.from_numpy(np.ascontiguousarray(image[None])).permute(0, 3, 1, 2), normalize, device)
     if resize is not None:
         x = F.interpolate(x, size=tuple(resize), mode="bilinear", align_corners=False)
     pooled = _pool_image(model, disc, x, sp, feature_dtype)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
-
-from adeada.atomic import atomic_open
 
 from .stats import RegionStats
 
@@ -62,21 +58,12 @@ class Selection:
         return self.pixels_taken / float(target.pixels.sum())
 
     def to_records(self, target: RegionStats) -> list[dict]:
-        """One dict per chosen region: rank, row, image, region, pixels, predicted class, score, part."""
+        """One dict per chosen region: rank, row, image, region, pixels, predicted class, score, part
+        (a run writes them, with the image id and class name, as its round's selection.csv)."""
         return [{"rank": i, "row": int(r), "image": int(target.image[r]), "region": int(target.region[r]),
                  "pixels": int(target.pixels[r]), "pred": int(target.pred[r]),
                  "score": float(s), "part": str(p)}
                 for i, (r, s, p) in enumerate(zip(self.rows, self.scores, self.part))]
-
-    def write_csv(self, path: str | os.PathLike, target: RegionStats) -> None:
-        """Write :meth:`to_records` as CSV, atomically (temporary file, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fields = ["rank", "row", "image", "region", "pixels", "pred", "score", "part"]
-        with atomic_open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=fields)
-            w.writeheader()
-            w.writerows(self.to_records(target))
 
 
 def make_selection(rows_by_part: list[tuple[str, np.ndarray, np.ndarray]], pixels: np.ndarray,

@@ -2,7 +2,7 @@
 
 from adeada.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from adeada.training.config import TrainConfig, WarmupConfig
-from adeada.training.data import IndexStream, TrainSamples
+from adeada.training.samples import IndexStream, TrainSamples
 from adeada.training.discriminator import OutputSpaceDiscriminator
 from adeada.training.supervised import finetune, labelled_indices, train_source_only
 from adeada.training.warmup import warmup, warmup_adaptsegnet

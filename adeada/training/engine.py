@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Optional
 import torch
 from tqdm import tqdm
 
-from adeada.training import distributed as D
+from adeada import distributed as D
 from adeada.training.averaging import WeightAverager, averaging_start
 from adeada.training.checkpoint import (check_resumable, maybe_load, model_state, rng_state, save_checkpoint,
                                         set_rng_state)

@@ -8,8 +8,8 @@ from typing import Any, Callable, Iterator, Optional
 import torch
 import torch.nn.functional as F
 
-from adeada.evaluation.preprocess import Normalize, to_input
-from adeada.training.data import IndexStream, TrainSamples, collate, make_loader
+from adeada.models.normalization import Normalize, to_input
+from adeada.training.samples import IndexStream, TrainSamples, collate, make_loader
 from adeada.training.engine import Stage
 from adeada.training.feature_cache import BackboneCache, tree_cat, tree_map
 from adeada.training.optim import autocast, unwrap

@@ -11,10 +11,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from adeada.evaluation.preprocess import resolve_normalize
-from adeada.training import distributed as D
+from adeada import distributed as D
+from adeada.models.normalization import resolve_normalize
 from adeada.training.config import TrainConfig
-from adeada.training.data import IndexStream, TrainSamples
+from adeada.training.samples import IndexStream, TrainSamples
 from adeada.training.engine import LogFn, prepare_stage, run_stage
 from adeada.training.feature_cache import BackboneCache, can_cache
 from adeada.training.optim import set_train_mode
@@ -37,7 +37,7 @@ def train_source_only(model: torch.nn.Module, source: Any, cfg: TrainConfig,
             cfg.checkpoint_every steps and at the end.
         progress: tqdm bar on rank 0.
         log_fn: called as log_fn(step, {"loss_source": ..., "lr": ...}) every cfg.log_every steps.
-        normalize: input normalisation (see adeada.evaluation.preprocess.resolve_normalize).
+        normalize: input normalisation (see adeada.models.normalization.resolve_normalize).
         criterion: loss(logits at label size, labels); default cross-entropy ignoring 255.
 
     Returns:

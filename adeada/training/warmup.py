@@ -16,10 +16,10 @@ from typing import Any, Optional
 import torch
 import torch.nn.functional as F
 
-from adeada.evaluation.preprocess import resolve_normalize
-from adeada.training import distributed as D
+from adeada import distributed as D
+from adeada.models.normalization import resolve_normalize
 from adeada.training.config import WarmupConfig
-from adeada.training.data import IndexStream, TrainSamples
+from adeada.training.samples import IndexStream, TrainSamples
 from adeada.training.discriminator import OutputSpaceDiscriminator
 from adeada.training.engine import LogFn, prepare_stage, run_stage
 from adeada.training.optim import autocast, set_train_mode

@@ -36,6 +36,8 @@ def test_two_workers_give_the_files_of_one_process(tmp_path):
 def test_round_one_statistics_and_density_fits_are_shared(tmp_path, monkeypatch):
     import sys
 
+    from adeada.selection import density_scores  # noqa: F401  (loads the module of that name, lazily)
+
     ds = sys.modules["adeada.selection.density_scores"]  # the package re-exports a function of that name
 
     fitted = []

@@ -13,17 +13,35 @@ from adeada.config import load_run_config
 pytestmark = pytest.mark.slow
 
 
+BUILT: list[str] = []  # one entry per strategy object built during the module's run
+
+
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     from tests.tiny_run import TINY
     import yaml
 
+    from adeada.selection.strategies import STRATEGIES
+
+    class Counted(STRATEGIES["adeada"]):
+        def __init__(self, cfg):
+            BUILT.append(self.name)
+            super().__init__(cfg)
+
     root = tmp_path_factory.mktemp("loop")
     cfg_path = root / "tiny.yaml"
     cfg_path.write_text(yaml.safe_dump(dict(TINY, cache_dir=str(root / "cache"))))
     cfg = load_run_config(cfg_path)
-    run = run_loop(cfg, root / "run", progress=False)
+    real, STRATEGIES["adeada"] = STRATEGIES["adeada"], Counted
+    try:
+        run = run_loop(cfg, root / "run", progress=False)
+    finally:
+        STRATEGIES["adeada"] = real
     return cfg, run
+
+
+def test_the_strategy_is_built_once_per_run(finished_run):
+    assert BUILT == ["adeada"]  # not once per step (statistics, selection) and round
 
 
 def test_run_folder_holds_config_metrics_selections_and_plots(finished_run):

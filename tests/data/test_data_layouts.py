@@ -143,3 +143,22 @@ def test_camvid_unknown_value(camvid):
     ds = CamVidDataset(camvid, "train", prefixes=["0006R0"])
     with pytest.raises(UnknownLabelValueError, match=r"0006R0_f00930.png.*12, 40"):
         ds.load_label(0)
+
+
+def test_a_new_layout_is_one_builder_plus_one_registry_line(monkeypatch):
+    import dataclasses
+
+    from adeada.config import load_run_config
+    from adeada.data import LAYOUTS, build_dataset, demo
+
+    def small_demo(cfg):
+        """A toy layout: the demo domains at a fixed small size."""
+        return demo.from_config(dataclasses.replace(cfg, demo=dataclasses.replace(cfg.demo, size=[16, 24])))
+
+    monkeypatch.setitem(LAYOUTS, "small_demo", small_demo)  # the one registry line
+    cfg = load_run_config(None, ["data.target_pool.kind=small_demo"])  # the config check accepts it
+    ds = build_dataset(cfg.data.target_pool)
+    assert ds.load_image(0).shape == (16, 24, 3) and len(ds) == cfg.data.target_pool.demo.n_source
+    monkeypatch.delitem(LAYOUTS, "small_demo")
+    with pytest.raises(ValueError, match="data.target_pool.kind='small_demo'; expected one of cityscapes"):
+        load_run_config(None, ["data.target_pool.kind=small_demo"])

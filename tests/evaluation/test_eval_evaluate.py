@@ -81,7 +81,7 @@ class _Pad(torch.nn.Module):
 
 
 def test_default_normalisation_is_imagenet_in_0_255_units_and_models_normalize_wins():
-    from adeada.evaluation import MeanStd, resolve_normalize, to_input
+    from adeada.models import Normalization as MeanStd, resolve_normalize, to_input
 
     img = torch.full((1, 3, 2, 2), 255, dtype=torch.uint8)
     x = to_input(img, resolve_normalize(None))

@@ -99,7 +99,7 @@ class GridStore:
     def pixel_counts(self, dataset, i):
         return np.bincount(self.get(dataset, i).ravel()).astype(np.int64)
 
-    def load(self, dataset, i):
+    def segments_and_counts(self, dataset, i):
         return self.get(dataset, i), self.pixel_counts(dataset, i)
 
 

@@ -55,7 +55,8 @@ def test_compute_region_stats_matches_direct_pooling():
     torch.manual_seed(0)
     model, ds, store = TinyNet(), MemDataset(n=2), GridStore()
     model.train()
-    st = compute_region_stats(model, ds, store, progress=False, feature_dtype=np.float32, num_classes=4)
+    st = compute_region_stats(model, ds, store, normalize=lambda x: x / 255, progress=False,
+                              feature_dtype=np.float32, num_classes=4)
     assert model.training  # mode restored
     assert len(st) == 2 * 17 and st.image.tolist()[:17] == [0] * 17 and st.region.tolist()[:17] == list(range(17))
     assert st.pixels[16] == 1 and st.pixels[0] == 15  # from the store, at label resolution

@@ -28,11 +28,17 @@ def test_stats_use_the_models_normalize_on_0_255_values():
     assert torch.equal(model.seen[0], expected)  # 0..255 values, channels first, not rescaled
 
 
-def test_without_normalize_images_are_scaled_to_unit_range():
+def test_without_normalize_the_default_is_that_of_training_and_evaluation():
+    from adeada.models import IMAGENET, resolve_normalize
+
+    assert resolve_normalize(TinyNet()) is IMAGENET  # one default for every user of a model
     torch.manual_seed(0)
     plain = compute_region_stats(TinyNet(), MemDataset(n=1), GridStore(), progress=False, num_classes=4)
     torch.manual_seed(0)
-    explicit = compute_region_stats(
-        TinyNet(), MemDataset(n=1), GridStore(), progress=False, num_classes=4,
-        normalize=lambda a: torch.from_numpy(a).permute(0, 3, 1, 2).float() / 255.0)
-    np.testing.assert_allclose(plain.prob, explicit.prob, rtol=1e-6)
+    explicit = compute_region_stats(TinyNet(), MemDataset(n=1), GridStore(), progress=False, num_classes=4,
+                                    normalize={"mean": IMAGENET.mean, "std": IMAGENET.std})
+    torch.manual_seed(0)
+    unit = compute_region_stats(TinyNet(), MemDataset(n=1), GridStore(), progress=False, num_classes=4,
+                                normalize=lambda x: x / 255.0)
+    np.testing.assert_array_equal(plain.prob, explicit.prob)
+    assert not np.allclose(plain.prob, unit.prob)  # the normalisation reaches the model

@@ -6,7 +6,7 @@ import pytest
 from adeada.selection import (DensityConfig, PoolExhaustedError, RegionStats, SelectionConfig,
                               SelectionContext)
 from adeada.selection.strategies import STRATEGIES, get_strategy
-from adeada.selection.strategies.adeada import ABLATION_PRESETS
+from adeada.selection.strategies.density_aware import ABLATION_PRESETS
 from selection_testkit import random_table, time_limit
 
 # Fast settings keep the registry sweep inside the test budget; the default recipe is tested
@@ -145,14 +145,13 @@ def test_authors_round_robin_mode_runs_and_stays_in_budget():
     assert sum(sel.diagnostics["density_pixels_by_class"]) > 0
 
 
-def test_selection_records_and_csv(tmp_path):
+def test_selection_records():
     tgt = random_table(100, seed=16)
     sel = get_strategy("ent", FAST).select(tgt, 1000, SelectionContext())
     recs = sel.to_records(tgt)
     assert [r["row"] for r in recs] == sel.rows.tolist() and recs[0]["rank"] == 0
-    sel.write_csv(tmp_path / "sel.csv", tgt)
-    lines = (tmp_path / "sel.csv").read_text().splitlines()
-    assert lines[0].startswith("rank,row,image,region") and len(lines) == len(sel) + 1
+    assert [r["image"] for r in recs] == tgt.image[sel.rows].tolist()
+    assert [r["pred"] for r in recs] == tgt.pred[sel.rows].tolist() and len(recs) == len(sel)
     assert sel.labelled_fraction(tgt) == pytest.approx(sel.pixels_taken / tgt.pixels.sum())
 
 

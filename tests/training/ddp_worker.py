@@ -9,7 +9,7 @@ import torch
 from _train_tiny import NoLabels, TinySegNet, TwoDomain, masked
 from adeada.evaluation import evaluate
 from adeada.training import TrainConfig, WarmupConfig, finetune, warmup_adaptsegnet
-from adeada.training import distributed as D
+from adeada import distributed as D
 
 torch.set_num_threads(1)
 out = Path(sys.argv[1])

@@ -1,6 +1,59 @@
-"""Selection strategies: ``get_strategy(name, cfg)`` builds one from the registry ``STRATEGIES``."""
+"""Selection strategies and their registry.
 
-from .base import STRATEGIES, RankedStrategy, Strategy, get_strategy, register
-from . import _load_all  # noqa: F401  (registers the built-in strategies)
+``STRATEGIES`` is a plain dict, name -> strategy class: importing this package registers
+nothing by side effect, and a new strategy is one module plus one line below (its settings, if
+any, are a section of ``SelectionConfig``: see docs/architecture.md).
+"""
 
-__all__ = ["STRATEGIES", "Strategy", "RankedStrategy", "get_strategy", "register"]
+from __future__ import annotations
+
+from ..config import SelectionConfig
+from .aada import AADA
+from .badge import BADGE
+from .base import RankedStrategy, Strategy
+from .clue import CLUE
+from .density_aware import ADeADA, AblationA, AblationB, AblationC, AblationD, AblationE, DensityOnly
+from .redal import ReDAL
+from .uncertainty import Confidence, Entropy, Margin, Random
+
+STRATEGIES: dict[str, type[Strategy]] = {
+    "rand": Random,
+    "ent": Entropy,
+    "conf": Confidence,
+    "mar": Margin,
+    "badge": BADGE,
+    "redal": ReDAL,
+    "aada": AADA,
+    "clue": CLUE,
+    "density": DensityOnly,
+    "adeada": ADeADA,
+    "adeada_a": AblationA,
+    "adeada_b": AblationB,
+    "adeada_c": AblationC,
+    "adeada_d": AblationD,
+    "adeada_e": AblationE,
+}
+
+
+def strategy_class(name: str) -> type[Strategy]:
+    """The class registered as ``name`` (case-insensitive), without building it.
+
+    Raises:
+        KeyError: unknown name (the message lists the known ones).
+    """
+    key = name.lower()
+    if key not in STRATEGIES:
+        raise KeyError(f"unknown selection strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
+    return STRATEGIES[key]
+
+
+def get_strategy(name: str, cfg: SelectionConfig | None = None) -> Strategy:
+    """Build the strategy registered as ``name`` with ``cfg`` (default settings when None).
+
+    Raises:
+        KeyError: unknown name (the message lists the known ones).
+    """
+    return strategy_class(name)(cfg or SelectionConfig())
+
+
+__all__ = ["STRATEGIES", "Strategy", "RankedStrategy", "get_strategy", "strategy_class"]

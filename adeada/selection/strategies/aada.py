@@ -6,10 +6,9 @@ import numpy as np
 
 from ..stats import RegionStats
 from ..types import SelectionContext
-from .base import RankedStrategy, register
+from .base import RankedStrategy
 
 
-@register("aada")
 class AADA(RankedStrategy):
     """score = w(x) * H(x) with w = s / (1 - s), s = P(target) from the warm-up discriminator.
 

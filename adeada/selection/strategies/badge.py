@@ -7,17 +7,16 @@ import numpy as np
 from ..budget import candidate_rows, warn_if_short
 from ..stats import RegionStats
 from ..types import Selection, SelectionContext, make_selection
-from .base import Strategy, register
+from .base import Strategy
 
 
-@register("badge")
 class BADGE(Strategy):
     """k-means++ seeding over g = (p - onehot(argmax p)) (x) z, the last layer's gradient.
 
     The C x 256 embedding is never built: for outer products,
     ||a (x) z - b (x) y||^2 = |a|^2 |z|^2 + |b|^2 |y|^2 - 2 (a.b)(z.y), so each seeding step
     costs O(N (C + D)) and the distances are exact (no projection). On pools larger than
-    ``badge_max_candidates`` a uniform random subset (from ``ctx.rng``) is seeded over, which
+    ``selection.badge.max_candidates`` a uniform random subset (from ``ctx.rng``) is seeded over, which
     keeps BADGE's sampling unbiased while bounding its cost. As in BADGE, the first centre is
     the largest gradient norm; later ones are drawn with probability proportional to D^2.
     """
@@ -28,8 +27,8 @@ class BADGE(Strategy):
         cand = candidate_rows(ctx.labelled, len(target))
         warn_if_short(target.pixels, cand, budget_pixels)
         rng = ctx.rng
-        if len(cand) > self.cfg.badge_max_candidates:
-            cand = np.sort(rng.choice(cand, self.cfg.badge_max_candidates, replace=False))
+        if len(cand) > self.cfg.badge.max_candidates:
+            cand = np.sort(rng.choice(cand, self.cfg.badge.max_candidates, replace=False))
         p = target.prob[cand].astype(np.float64)
         a = p.copy()
         a[np.arange(len(cand)), p.argmax(1)] -= 1.0

@@ -1,8 +1,6 @@
-"""The strategy interface and the registry."""
+"""The strategy interface: ``Strategy`` and ``RankedStrategy``."""
 
 from __future__ import annotations
-
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -11,33 +9,12 @@ from ..config import SelectionConfig
 from ..stats import RegionStats
 from ..types import Selection, SelectionContext, make_selection
 
-STRATEGIES: dict[str, Callable[[SelectionConfig], "Strategy"]] = {}
-
-
-def register(name: str, factory: Optional[Callable[[SelectionConfig], "Strategy"]] = None):
-    """Register a strategy factory under ``name`` (usable as a class decorator)."""
-    def deco(f):
-        STRATEGIES[name] = f
-        return f
-    return deco(factory) if factory is not None else deco
-
-
-def get_strategy(name: str, cfg: Optional[SelectionConfig] = None) -> "Strategy":
-    """Build the strategy registered as ``name`` (case-insensitive) with ``cfg``.
-
-    Raises:
-        KeyError: unknown name (the message lists the known ones).
-    """
-    from . import _load_all  # noqa: F401  (registers the built-in strategies)
-
-    key = name.lower()
-    if key not in STRATEGIES:
-        raise KeyError(f"unknown selection strategy {name!r}; expected one of {sorted(STRATEGIES)}")
-    return STRATEGIES[key](cfg or SelectionConfig())
-
-
 class Strategy:
-    """Base class: ``__init__`` only stores settings; ``select`` does the work."""
+    """Base class: ``__init__`` only stores settings; ``select`` does the work.
+
+    A strategy reads the whole ``SelectionConfig``; a strategy with settings of its own reads
+    them from its section (``cfg.redal``, ``cfg.badge``, ...).
+    """
 
     name = "base"
     #: statistics the strategy reads beyond the target table: "source" (source RegionStats),

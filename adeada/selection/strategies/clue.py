@@ -7,30 +7,29 @@ import numpy as np
 from ..budget import candidate_rows, ranked, take_until, warn_if_short
 from ..stats import RegionStats
 from ..types import Selection, SelectionContext, make_selection
-from .base import Strategy, expected_count, register
+from .base import Strategy, expected_count
 from .clustering import kmeans
 
 
-@register("clue")
 class CLUE(Strategy):
     """k-means on region features with sample weight = entropy; buy the region nearest each centre.
 
-    k = ``clue_clusters`` or the number of regions the budget buys at the mean region size.
+    k = ``selection.clue.clusters`` or the number of regions the budget buys at the mean region size.
     Clusters are visited heaviest first (sum of entropy), one region each; if the budget is not
-    spent, the rest follows in entropy order. Pools larger than ``clue_max_candidates`` are
+    spent, the rest follows in entropy order. Pools larger than ``max_candidates`` are
     reduced to the most uncertain rows first (they carry most of the weight).
     """
 
     name = "clue"
 
     def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
-        cfg = self.cfg
+        cfg = self.cfg.clue
         cand = candidate_rows(ctx.labelled, len(target))
         warn_if_short(target.pixels, cand, budget_pixels)
         ent = target.entropy.astype(np.float64)
         by_ent = ranked(ent, cand)
-        pool = np.sort(by_ent[:cfg.clue_max_candidates])
-        k = cfg.clue_clusters or expected_count(target, cand, budget_pixels)
+        pool = np.sort(by_ent[:cfg.max_candidates])
+        k = cfg.clusters or expected_count(target, cand, budget_pixels)
         X = target.feature[pool].astype(np.float32)
         w = ent[pool] + 1e-8  # zero entropy everywhere must not zero every weight
         labels, centres = kmeans(X, k, int(ctx.rng.integers(2**31)), cfg.kmeans_iter, sample_weight=w)

@@ -7,18 +7,17 @@ import numpy as np
 from ..budget import candidate_rows, ranked, take_until, warn_if_short
 from ..stats import RegionStats
 from ..types import Selection, SelectionContext, make_selection
-from .base import Strategy, expected_count, register
+from .base import Strategy, expected_count
 from .clustering import kmeans
 
 
-@register("redal")
 class ReDAL(Strategy):
     """score = entropy + edge_weight x edge density; greedy pick with per-cluster decay.
 
-    The top ``redal_candidates`` rows by score are clustered (k-means on region features, k =
-    ``redal_clusters`` or the number of regions the budget buys); the walk repeatedly takes the
+    Settings: ``selection.redal``. The top ``candidates`` rows by score are clustered (k-means on region features, k =
+    ``clusters`` or the number of regions the budget buys); the walk repeatedly takes the
     best current score, and every pick multiplies the scores of the rest of its cluster by
-    ``redal_decay``, so later picks prefer clusters not yet covered. Rows outside the candidate
+    ``decay``, so later picks prefer clusters not yet covered. Rows outside the candidate
     set follow in plain score order if the budget is not spent.
     """
 
@@ -29,15 +28,15 @@ class ReDAL(Strategy):
         if "edge" not in target.extras:
             raise ValueError("ReDAL needs extras['edge']: compute the target statistics with "
                              "compute_region_stats(..., edges=True)")
-        cfg = self.cfg
+        cfg = self.cfg.redal
         cand = candidate_rows(ctx.labelled, len(target))
         warn_if_short(target.pixels, cand, budget_pixels)
         score = target.entropy.astype(np.float64) + cfg.edge_weight * target.extras["edge"].astype(np.float64)
         order = ranked(score, cand)
-        top, rest = order[:cfg.redal_candidates], order[cfg.redal_candidates:]
-        k = cfg.redal_clusters or expected_count(target, cand, budget_pixels)
+        top, rest = order[:cfg.candidates], order[cfg.candidates:]
+        k = cfg.clusters or expected_count(target, cand, budget_pixels)
         labels, _ = kmeans(target.feature[top], k, int(ctx.rng.integers(2**31)), cfg.kmeans_iter)
-        walk = self._decay_walk(score[top], labels, cfg.redal_decay)
+        walk = self._decay_walk(score[top], labels, cfg.decay)
         chosen = take_until(np.concatenate([top[walk], rest]), target.pixels, budget_pixels)
         return make_selection([("uncertainty", chosen, score)], target.pixels, budget_pixels,
                               {"clusters": int(labels.max()) + 1})

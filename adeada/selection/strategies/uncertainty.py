@@ -6,10 +6,9 @@ import numpy as np
 
 from ..stats import RegionStats
 from ..types import SelectionContext
-from .base import RankedStrategy, register
+from .base import RankedStrategy
 
 
-@register("rand")
 class Random(RankedStrategy):
     """Random regions: a uniform random score per row from ``ctx.rng``."""
 
@@ -20,7 +19,6 @@ class Random(RankedStrategy):
         return ctx.rng.random(len(target))
 
 
-@register("ent")
 class Entropy(RankedStrategy):
     """Largest mean pixel entropy first (Eq. 10)."""
 
@@ -30,7 +28,6 @@ class Entropy(RankedStrategy):
         return target.entropy.astype(np.float64)
 
 
-@register("conf")
 class Confidence(RankedStrategy):
     """Lowest mean top-1 probability first (Eq. 9): the score is its negation."""
 
@@ -40,7 +37,6 @@ class Confidence(RankedStrategy):
         return -target.confidence.astype(np.float64)
 
 
-@register("mar")
 class Margin(RankedStrategy):
     """Smallest mean top-1 minus top-2 margin first (Eq. 8): the score is its negation."""
 

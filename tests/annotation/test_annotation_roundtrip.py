@@ -8,8 +8,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from adeada.reports.annotation import FORMATS, detect_format, export_job, read_labels
-from adeada.reports.annotation.brush_rle import mask_to_rle
+from adeada.annotation import FORMATS, detect_format, export_job, read_labels
+from adeada.annotation.brush_rle import mask_to_rle
 from adeada.reports.palette import class_palette
 
 

@@ -21,9 +21,9 @@ from typing import Optional
 import numpy as np
 from tqdm import tqdm
 
-from .._io import png_bytes
-from ..palette import class_palette, free_color
-from .common import BACKGROUND, TO_LABEL, TO_LABEL_COLOR, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
+from adeada.reports._io import png_bytes
+from adeada.reports.palette import class_palette, free_color
+from .common import BACKGROUND, AnnotationFormat, TO_LABEL, TO_LABEL_COLOR, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
 from .job import JobWriter, image_entry, manifest_json
 from .mapping import apply_codes, color_table, index_table, pack, show_color, show_id
 
@@ -152,3 +152,10 @@ class CvatMaskReader:
         table = color_table(names, [c for _, c in labels], classes)
         rgb = np.asarray(image.convert("RGB"))
         return apply_codes(pack(rgb), table, where, show_color)
+
+
+FORMAT = AnnotationFormat(
+    title='CVAT "Segmentation mask 1.1"',
+    write=write_cvat_mask_job,
+    reader=CvatMaskReader(),
+)

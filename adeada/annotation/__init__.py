@@ -1,9 +1,9 @@
 """Annotation-job exchange: export a round's selection for human annotators, read their labels back.
 
-Formats: ``"folder"`` (plain folder), ``"cvat_mask"`` (CVAT "Segmentation mask 1.1"),
-``"cityscapes"`` (CVAT "Cityscapes 1.0"), ``"label_studio"`` (a Label Studio BrushLabels project).
-See each module's docstring for its layout. Every format is written as a zip when the output path
-ends in ``.zip`` and as a folder otherwise.
+``FORMATS`` is the registry, a plain dict: name -> the ``FORMAT`` of the module that writes and
+reads it (see each module's docstring for its layout). A new tool format is one module plus one
+line there; the CLI's ``--format`` choices come from it. Every format is written as a zip when the
+output path ends in ``.zip`` and as a folder otherwise.
 """
 
 from __future__ import annotations
@@ -11,29 +11,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal, NamedTuple, Optional, Union
+from typing import NamedTuple, Optional, Union
 
 import numpy as np
 from tqdm import tqdm
 
-from .._io import PathLike
-from .cityscapes import CityscapesReader, write_cityscapes_job
-from .common import IGNORE, AnnotationError, AnnotationItem, Source, as_items, region_mask
-from .cvat_mask import CvatMaskReader, write_cvat_mask_job
-from .folder import FolderReader, write_folder_job
-from .job import JobWriter
-from .label_studio import LabelStudioReader, write_label_studio_job
+from adeada.reports._io import PathLike
 
-__all__ = ["AnnotationError", "AnnotationItem", "FORMATS", "ImportResult", "detect_format", "export_job", "read_labels"]
+from . import cityscapes, cvat_mask, folder, label_studio
+from .common import IGNORE, AnnotationError, AnnotationFormat, AnnotationItem, Source, as_items, region_mask
+from .job import JobWriter
+
+__all__ = ["AnnotationError", "AnnotationFormat", "AnnotationItem", "FORMATS", "ImportResult", "detect_format",
+           "export_job", "read_labels"]
 
 logger = logging.getLogger(__name__)
 
-Format = Literal["folder", "cvat_mask", "cityscapes", "label_studio"]
-FORMATS: tuple[str, ...] = ("folder", "cvat_mask", "cityscapes", "label_studio")
-_WRITERS = {"folder": write_folder_job, "cvat_mask": write_cvat_mask_job, "cityscapes": write_cityscapes_job,
-            "label_studio": write_label_studio_job}
-_READERS = {"folder": FolderReader(), "cvat_mask": CvatMaskReader(), "cityscapes": CityscapesReader(),
-            "label_studio": LabelStudioReader()}
+FORMATS: dict[str, AnnotationFormat] = {
+    "folder": folder.FORMAT,
+    "cvat_mask": cvat_mask.FORMAT,
+    "cityscapes": cityscapes.FORMAT,
+    "label_studio": label_studio.FORMAT,
+}
 
 
 class ImportResult(NamedTuple):
@@ -44,15 +43,16 @@ class ImportResult(NamedTuple):
     warnings: list[str]
 
 
-def _check_format(fmt: str) -> None:
+def _format(fmt: str) -> AnnotationFormat:
     if fmt not in FORMATS:
         raise AnnotationError(f"unknown annotation format {fmt!r}: expected one of {list(FORMATS)}")
+    return FORMATS[fmt]
 
 
 def export_job(
     items: Sequence[Union[AnnotationItem, Mapping[str, object]]],
     classes: Sequence[str],
-    fmt: Format,
+    fmt: str,
     out_path: PathLike,
     progress: bool = True,
     image_url_prefix: Optional[str] = None,
@@ -63,7 +63,7 @@ def export_job(
         items: :class:`AnnotationItem` objects (or dicts with the same keys): image id, segments,
             region ids to label, and the image or its path.
         classes: the C class names in train-id order.
-        fmt: "folder", "cvat_mask", "cityscapes" or "label_studio".
+        fmt: a name in ``FORMATS``: "folder", "cvat_mask", "cityscapes", "label_studio", ...
         out_path: where to write: a zip if it ends in ``.zip`` (CVAT takes zips), else a folder;
             must not exist (an empty folder is accepted).
         progress: show a progress bar.
@@ -79,15 +79,16 @@ def export_job(
             from its segments map, an unreadable image, or an existing ``out_path``.
         FileNotFoundError: if an ``image_path`` does not exist.
     """
-    _check_format(fmt)
+    form = _format(fmt)
     if not classes:
         raise AnnotationError("an annotation job needs at least one class")
-    if image_url_prefix is not None and fmt != "label_studio":
-        raise AnnotationError(f"an image URL prefix applies to the label_studio format only, not {fmt!r}")
+    if image_url_prefix is not None and "url_prefix" not in form.options:
+        takers = " and ".join(n for n, f in FORMATS.items() if "url_prefix" in f.options)
+        raise AnnotationError(f"an image URL prefix applies to the {takers} format only, not {fmt!r}")
     checked = as_items(items)
     options = {} if image_url_prefix is None else {"url_prefix": image_url_prefix}
     with JobWriter(out_path, as_zip=Path(out_path).suffix.lower() == ".zip") as writer:
-        _WRITERS[fmt](checked, list(classes), writer, progress, **options)
+        form.write(checked, list(classes), writer, progress, **options)
     return Path(out_path)
 
 
@@ -104,21 +105,24 @@ def detect_format(path: PathLike) -> str:
 
 def _detect(source: Source) -> str:
     if source.single_json:
-        return "label_studio"
-    markers = {m: fmt for fmt, reader in _READERS.items() for m in reader.markers}
+        for fmt, form in FORMATS.items():
+            if getattr(form.reader, "reads_json_file", False):
+                return fmt
+    markers = {m: fmt for fmt, form in FORMATS.items() for m in form.reader.markers}
     source.use_single_top_folder(list(markers))
     for marker, fmt in markers.items():
         if source.exists(marker):
             return fmt
     raise AnnotationError(
-        f"{source.path}: cannot tell the annotation format; expected labelmap.txt (CVAT mask), "
-        "gtFine/ (Cityscapes), labels/ (folder), or a Label Studio JSON export"
+        f"{source.path}: cannot tell the annotation format; expected "
+        + ", ".join(f"{'/'.join(f.reader.markers)} ({name})" for name, f in FORMATS.items())
+        + ", or a JSON export"
     )
 
 
 def read_labels(
     path: PathLike,
-    fmt: Optional[Format],
+    fmt: Optional[str],
     expected: Mapping[str, tuple[np.ndarray, Sequence[int]]],
     classes: Sequence[str],
     progress: bool = True,
@@ -150,11 +154,10 @@ def read_labels(
     source = Source(path)
     try:
         if fmt is None:
-            fmt = _detect(source)  # type: ignore[assignment]
+            fmt = _detect(source)
         else:
-            _check_format(fmt)
-            source.use_single_top_folder(_READERS[fmt].markers)
-        reader = _READERS[fmt]
+            source.use_single_top_folder(_format(fmt).reader.markers)
+        reader = FORMATS[fmt].reader
         warnings: list[str] = list(getattr(reader, "warnings", lambda s: [])(source))
         available = reader.available(source)
         missing = [i for i in expected if i not in available]

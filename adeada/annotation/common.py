@@ -12,18 +12,34 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 import numpy as np
 from PIL import Image
 
-from .._io import PathLike, decode_png
+from adeada.reports._io import PathLike, decode_png
 
 IGNORE = 255
 TO_LABEL = "to_label"
 TO_LABEL_COLOR = (255, 0, 255)  # "to_label" regions: magenta, or the nearest free colour (free_color)
 BACKGROUND = "background"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class AnnotationFormat(NamedTuple):
+    """One annotation tool's job layout: each format module defines one as ``FORMAT``.
+
+    ``write(items, classes, writer, progress, **options)`` writes a job through a
+    :class:`~adeada.annotation.job.JobWriter`; ``reader`` has ``markers`` (names at the top of a
+    returned job that identify the layout), ``available(source) -> {image_id: file}`` and
+    ``decode(source, file, classes) -> (label, pending)``, optionally ``warnings(source)`` and
+    ``reads_json_file`` (a single exported JSON file is this format's).
+    """
+
+    title: str  # the tool and its format, as the CLI's help names it
+    write: Callable[..., None]
+    reader: Any
+    options: frozenset[str] = frozenset()  # keyword options ``write`` takes (e.g. url_prefix)
 
 
 class AnnotationError(ValueError):

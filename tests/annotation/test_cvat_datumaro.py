@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adeada.reports.annotation import export_job, read_labels
+from adeada.annotation import export_job, read_labels
 
 dm = pytest.importorskip("datumaro", reason="datumaro is not installed (pip install -e '.[test]' installs it)")
 from datumaro.components.annotation import AnnotationType, LabelCategories, Mask, MaskCategories  # noqa: E402
@@ -55,7 +55,7 @@ def _categories(names, colors):
 
 def _label_map(classes):
     """Labels and colours as CVAT holds them after a task is created from our labelmap.txt."""
-    from adeada.reports.annotation.cvat_mask import job_labels
+    from adeada.annotation.cvat_mask import job_labels
 
     labels = job_labels(classes)
     return [n for n, _ in labels], [c for _, c in labels]
@@ -96,7 +96,7 @@ def test_cityscapes_items_are_named_as_the_frames_the_readme_uploads(job, classe
 
 def test_datumaro_cityscapes_export_reads_back(job, expected, classes, tmp_path):
     _, truth = job
-    from adeada.reports.annotation.cityscapes import job_labels
+    from adeada.annotation.cityscapes import job_labels
 
     # Datumaro paints unlabelled pixels with label 0, so a task's labels start with background.
     labels = job_labels(classes)

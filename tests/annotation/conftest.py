@@ -1,4 +1,4 @@
-"""Tiny annotation jobs for the reports tests: two 24x32 images cut into 16 regions of 6x8 pixels."""
+"""Tiny annotation jobs for the annotation tests: two 24x32 images cut into 16 regions of 6x8 pixels."""
 
 from __future__ import annotations
 

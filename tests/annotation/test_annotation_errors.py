@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adeada.reports.annotation import AnnotationError, detect_format, export_job, read_labels
+from adeada.annotation import AnnotationError, detect_format, export_job, read_labels
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 import torch
 import torch.distributed as dist
@@ -105,6 +105,15 @@ def all_reduce_mean(values: dict[str, float]) -> dict[str, float]:
     keys = sorted(values)
     t = all_reduce_sum(torch.tensor([float(values[k]) for k in keys], dtype=torch.float64))
     return {k: float(v) / dist.get_world_size() for k, v in zip(keys, t.tolist())}
+
+
+def all_gather_objects(obj: Any) -> list:
+    """Every rank's ``obj``, in rank order (``[obj]`` when not distributed)."""
+    if not is_initialized():
+        return [obj]
+    gathered: list = [None] * dist.get_world_size()
+    dist.all_gather_object(gathered, obj)
+    return gathered
 
 
 def broadcast_module(module: torch.nn.Module, src: int = 0) -> None:

@@ -9,8 +9,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from adeada.reports.annotation import AnnotationError, detect_format, export_job, read_labels
-from adeada.reports.annotation.brush_rle import mask_to_rle, rle_to_alpha
+from adeada.annotation import AnnotationError, detect_format, export_job, read_labels
+from adeada.annotation.brush_rle import mask_to_rle, rle_to_alpha
 from adeada.reports.palette import class_palette
 
 

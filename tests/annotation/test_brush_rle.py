@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adeada.reports.annotation.brush_rle import RleError, decode, encode, mask_to_rle, rle_to_alpha
+from adeada.annotation.brush_rle import RleError, decode, encode, mask_to_rle, rle_to_alpha
 
 CASES = json.loads((Path(__file__).parent / "fixtures" / "label_studio_rle.json").read_text())["cases"]
 MASKS = [c for c in CASES if c["kind"] == "mask"]

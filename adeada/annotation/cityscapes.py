@@ -33,9 +33,9 @@ from typing import Optional
 import numpy as np
 from tqdm import tqdm
 
-from .._io import png_bytes
-from ..palette import class_palette, free_color
-from .common import BACKGROUND, TO_LABEL, TO_LABEL_COLOR, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
+from adeada.reports._io import png_bytes
+from adeada.reports.palette import class_palette, free_color
+from .common import BACKGROUND, AnnotationFormat, TO_LABEL, TO_LABEL_COLOR, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
 from .job import JobWriter, image_entry, manifest_json
 from .mapping import apply_codes, color_table, index_table, pack, show_color, show_id
 
@@ -179,3 +179,10 @@ class CityscapesReader:
             ids = np.where(ids >= 1000, ids // 1000, ids)
         table = index_table(names, classes)
         return apply_codes(ids, table, where, show_id)
+
+
+FORMAT = AnnotationFormat(
+    title='CVAT "Cityscapes 1.0"',
+    write=write_cityscapes_job,
+    reader=CityscapesReader(),
+)

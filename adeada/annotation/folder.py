@@ -12,8 +12,8 @@ from typing import Optional
 import numpy as np
 from tqdm import tqdm
 
-from .._io import png_bytes
-from .common import IGNORE, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
+from adeada.reports._io import png_bytes
+from .common import IGNORE, AnnotationError, AnnotationFormat, AnnotationItem, Source, load_item_image, region_mask
 from .job import JobWriter, class_lines, image_entry, manifest_json
 
 README = """Annotation job (adeada, folder layout)
@@ -75,3 +75,10 @@ class FolderReader:
                 f"(expected 0..{len(classes) - 1} or 255); unknown values: {unknown[:10].tolist()}"
             )
         return values.astype(np.uint8), None
+
+
+FORMAT = AnnotationFormat(
+    title="plain PNGs: images/, masks/, manifest.json; annotators return labels/<id>.png",
+    write=write_folder_job,
+    reader=FolderReader(),
+)

@@ -13,8 +13,8 @@ from typing import Optional
 
 import numpy as np
 
-from .._io import PathLike
-from ..palette import class_palette
+from adeada.reports._io import PathLike
+from adeada.reports.palette import class_palette
 from .common import IGNORE, AnnotationError
 
 MANIFEST_VERSION = 1

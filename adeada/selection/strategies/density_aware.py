@@ -9,10 +9,9 @@ import numpy as np
 from ..budget import candidate_rows, density_share, ranked, split_budget, take_until, warn_if_short
 from ..category_budget import class_budgets, round_robin, sigma
 from ..config import SelectionConfig
-from ..density_scores import density_scores
 from ..stats import RegionStats
 from ..types import Selection, SelectionContext, make_selection
-from .base import Strategy, register
+from .base import Strategy
 
 # Table 2 of the paper, rows (a)-(e): which components are on.
 ABLATION_PRESETS: dict[str, dict] = {
@@ -40,6 +39,11 @@ class ADeADA(Strategy):
     """
 
     name = "adeada"
+    #: switches set over ``cfg`` (the Table 2 rows below); empty for ADeADA itself.
+    preset: dict = {}
+
+    def __init__(self, cfg: SelectionConfig) -> None:
+        super().__init__(dataclasses.replace(cfg, **self.preset) if self.preset else cfg)
 
     @property
     def requires(self) -> frozenset[str]:
@@ -63,6 +67,10 @@ class ADeADA(Strategy):
         pi = np.full(len(target), np.nan)
         d_rows = np.zeros(0, np.int64)
         if b_d > 0:
+            # Through the package (sklearn loads here, not with the registry), which keeps its
+            # name density_scores bound to the function rather than to the module of that name.
+            from .. import density_scores
+
             dens = density_scores(target, ctx.source, ctx.labelled, cfg.density, cache_dir=ctx.cache_dir)
             pi = dens.pi
             d_rows = self._density_part(target, cand, pi, dens.kl, dens.scored, b_d, diag)
@@ -115,14 +123,39 @@ class ADeADA(Strategy):
         return np.concatenate(taken) if taken else np.zeros(0, np.int64)
 
 
-def _factory(overrides: dict):
-    def make(cfg: SelectionConfig) -> ADeADA:
-        return ADeADA(dataclasses.replace(cfg, **overrides))
-    return make
+class DensityOnly(ADeADA):
+    """DENSITY: density-aware selection alone, budget split evenly over classes (Table 2 row b)."""
+
+    name = "density"
+    preset = ABLATION_PRESETS["b"]
 
 
-register("adeada", lambda cfg: ADeADA(cfg))
-# DENSITY: density-aware selection alone, budget split evenly over classes (Table 2 row b).
-register("density", _factory(ABLATION_PRESETS["b"]))
-for _row, _over in ABLATION_PRESETS.items():
-    register(f"adeada_{_row}", _factory(_over))
+# The paper's Table 2 rows as strategies of their own (adeada_a .. adeada_e).
+class AblationA(ADeADA):
+    """Table 2 row (a): uncertainty only."""
+
+    name, preset = "adeada_a", ABLATION_PRESETS["a"]
+
+
+class AblationB(ADeADA):
+    """Table 2 row (b): density only, equal class split (the same as ``density``)."""
+
+    name, preset = "adeada_b", ABLATION_PRESETS["b"]
+
+
+class AblationC(ADeADA):
+    """Table 2 row (c): density only, category-balanced (Eq. 6)."""
+
+    name, preset = "adeada_c", ABLATION_PRESETS["c"]
+
+
+class AblationD(ADeADA):
+    """Table 2 row (d): both parts, category-balanced, a fixed half-and-half split."""
+
+    name, preset = "adeada_d", ABLATION_PRESETS["d"]
+
+
+class AblationE(ADeADA):
+    """Table 2 row (e): everything on, the dynamic schedule of Eq. 7 (ADeADA's defaults)."""
+
+    name, preset = "adeada_e", ABLATION_PRESETS["e"]

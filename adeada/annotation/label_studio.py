@@ -29,10 +29,10 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 from tqdm import tqdm
 
-from .._io import png_bytes
-from ..palette import class_palette, free_color
+from adeada.reports._io import png_bytes
+from adeada.reports.palette import class_palette, free_color
 from .brush_rle import RleError, mask_to_rle, rle_to_alpha
-from .common import IGNORE, TO_LABEL, TO_LABEL_COLOR, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
+from .common import IGNORE, AnnotationFormat, TO_LABEL, TO_LABEL_COLOR, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
 from .job import JobWriter, image_entry, manifest_json
 from .mapping import PENDING, UNKNOWN, label_codes
 
@@ -124,6 +124,7 @@ class LabelStudioReader:
     """Reads Label Studio's JSON export (the file itself, or a folder/zip holding it)."""
 
     markers = (CONFIG,)
+    reads_json_file = True  # Label Studio exports a project as one JSON file
 
     def _export_name(self, source: Source) -> str:
         if source.single_json:
@@ -219,3 +220,11 @@ class LabelStudioReader:
             label = np.full(sizes[0], IGNORE, dtype=np.int64)
         pending = label == PENDING
         return np.where(pending, IGNORE, label).astype(np.uint8), pending
+
+
+FORMAT = AnnotationFormat(
+    title="a Label Studio BrushLabels project (tasks.json, labeling_config.xml)",
+    write=write_label_studio_job,
+    reader=LabelStudioReader(),
+    options=frozenset({"url_prefix"}),
+)

@@ -1,0 +1,44 @@
+"""Phase 5 of a round: mIoU on the target test set, metrics.json and metrics.csv, the round's overlays."""
+
+from __future__ import annotations
+
+import json
+
+from adeada.active.context import RunContext
+from adeada.active.phases.select import read_selection
+from adeada.active.report import draw_round
+from adeada.active.rundir import jsonable, refresh_metrics_csv
+from adeada.atomic import atomic_write_text
+
+
+def labelled_pixels_after(ctx: RunContext, k: int) -> int:
+    """Target pixels bought in rounds 1..k."""
+    return sum(int(r["pixels"]) for j in range(1, k + 1) for r in read_selection(ctx.run, j))
+
+
+def evaluate_round(ctx: RunContext, k: int) -> dict:
+    """Evaluate the weights after round ``k`` on the target test set and refresh metrics.csv."""
+    from adeada.evaluation import evaluate
+
+    model = ctx.load_model(ctx.round_checkpoint(k))
+    ev = ctx.cfg.evaluation
+    result = evaluate(model, ctx.test, ctx.num_classes, device=str(ctx.device), normalize=model.normalize,
+                      batch_size=ev.batch_size, resize=ev.resize, progress=ctx.progress,
+                      eval_classes=ev.eval_classes, bf16=ev.bf16, num_workers=ev.num_workers)
+    pixels = labelled_pixels_after(ctx, k)
+    row = {"round": k, "labelled_pixels": pixels, "labelled_percent": 100.0 * pixels / ctx.pool_pixels}
+    row.update(result.to_row())
+    if ctx.num_classes == 16:  # SYNTHIA -> Cityscapes also reports the 13-class mIoU*
+        from adeada.data import SYNTHIA13_EVAL_CLASSES
+
+        row["miou13"] = result.miou_over(SYNTHIA13_EVAL_CLASSES)
+    folder = ctx.run.round_dir(k)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / "metrics.json", json.dumps(jsonable(row), indent=1))
+    refresh_metrics_csv(ctx.run)
+    log_eval = ctx.log_fn("eval")
+    if log_eval is not None:
+        log_eval(k, {"miou": row["miou"], "labelled_percent": row["labelled_percent"]})
+    if k > 0:
+        draw_round(ctx, k)
+    return {"miou": float(result.miou)}

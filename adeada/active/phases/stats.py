@@ -1,0 +1,104 @@
+"""Phase 1 of a round: region statistics of the target pool (and of the source when the strategy
+reads them), with the round-1 tables shared through ``cache_dir`` by every run of one warm-up."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from adeada.active.context import RunContext, config_hash
+
+log = logging.getLogger(__name__)
+
+
+def strategy_needs(ctx: RunContext) -> dict[str, bool]:
+    """Which extra statistics the configured strategy reads."""
+    requires = ctx.strategy.requires
+    return {name: name in requires for name in ("source", "edge", "domain_score")}
+
+
+def region_stats(ctx: RunContext, k: int) -> dict:
+    """Score every target-pool region (and source regions when the strategy needs them)."""
+    from adeada.selection import compute_region_stats
+
+    needs = strategy_needs(ctx)
+    model = None
+
+    def stats_of(dataset, **extra):
+        nonlocal model
+        if model is None:
+            model = ctx.load_model(ctx.round_checkpoint(k - 1))
+        if extra.pop("domain_score", False):
+            extra["discriminator"] = _load_discriminator(ctx)
+        return compute_region_stats(
+            model, dataset, ctx.prepared_store(dataset), device=ctx.device,
+            feature_dtype=np.dtype(ctx.cfg.selection.feature_dtype), num_classes=ctx.num_classes,
+            progress=ctx.progress, resize=ctx.cfg.loop.stats_resize, **extra,
+        )
+
+    folder = ctx.run.round_dir(k)
+    flags = {"edges": needs.get("edge", False), "domain_score": needs.get("domain_score", False)}
+    target = _shared_stats(ctx, k, "target_pool", flags, lambda: stats_of(ctx.pool, **flags))
+    target.save(folder / "stats_target.npz")
+    info = {"target_regions": len(target)}
+    if needs.get("source"):
+        source = _shared_stats(ctx, k, "source", {}, lambda: stats_of(ctx.source))
+        source.save(folder / "stats_source.npz")
+        info["source_regions"] = len(source)
+    return info
+
+
+# Bump when compute_region_stats starts producing different numbers: old cache entries then miss.
+STATS_CACHE_VERSION = 1
+
+
+def _shared_stats(ctx: RunContext, k: int, dataset: str, flags: dict, compute):
+    """Round 1 scores the pool with the warm-up model, which every run of the same setup shares:
+    its statistics are kept in ``cache_dir/region_stats`` and reused by every strategy and seed.
+    Later rounds use the run's own model, so they are computed (and not cached: nobody else
+    would read them)."""
+    from adeada.selection import RegionStats
+
+    if k != 1:
+        return compute()
+    cfg = ctx.cfg
+    key = config_hash(STATS_CACHE_VERSION, file_digest(ctx.warmup_checkpoint), getattr(cfg.data, dataset),
+                      cfg.regions, cfg.model, cfg.loop.stats_resize, cfg.selection.feature_dtype, flags, length=20)
+    path = ctx.cache_dir / "region_stats" / f"{dataset}-{key}.npz"
+    if path.exists():
+        try:
+            return RegionStats.load(path)
+        except Exception as err:  # a damaged entry is recomputed and rewritten
+            log.warning("ignoring unreadable cached statistics %s (%s)", path, err)
+    stats = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stats.save(path)
+    return stats
+
+
+def file_digest(path: Path) -> str:
+    """blake2b of a file's bytes (a checkpoint's identity, whatever its name)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _load_discriminator(ctx: RunContext):
+    from adeada.training import OutputSpaceDiscriminator
+
+    state = torch.load(ctx.warmup_checkpoint, map_location=ctx.device, weights_only=False)
+    if "discriminator" not in state:
+        raise ValueError(
+            f"strategy {ctx.cfg.selection.strategy!r} needs the warm-up discriminator, but "
+            f"{ctx.warmup_checkpoint} has none (was the warm-up source-only?)"
+        )
+    disc = OutputSpaceDiscriminator(ctx.num_classes, channels=ctx.cfg.warmup.disc_channels).to(ctx.device)
+    disc.load_state_dict(state["discriminator"])
+    return disc.eval()

@@ -1,0 +1,74 @@
+"""The tables of a comparison, from its summary rows: the paper's Table 6 layout and Table 2 (ablation).
+
+Pure functions of ``summary_table`` rows; the run folders are read by ``adeada.active.report``.
+"""
+
+from __future__ import annotations
+
+from .tables import format_markdown_table, mean_std_text, number, pivot_table, sort_key
+
+# The cell name of the 100% reference (the whole target pool labelled), beside the strategies.
+FULL = "full_supervision"
+
+
+def table_markdown(summary: list[dict]) -> str:
+    """The paper's Table 6 layout: one row per strategy, mean +- std mIoU (%) per round.
+
+    A column is headed by the round's labelled share of the pool (the mean over the active
+    strategies; round 0 is the shared warm-up); the full-supervision reference has its own
+    "100%" column.
+    """
+    active = [s for s in summary if s["strategy"] != FULL]
+    full = [s for s in summary if s["strategy"] == FULL]
+    rounds = sorted({str(s["round"]) for s in active}, key=sort_key)
+    names = {str(k): v for k, v in round_names(summary).items()}
+    rows = [{"strategy": r["strategy"], **{names[k]: r.get(k, "-") for k in rounds}} for r in pivot_table(active)]
+    if full:
+        for r in rows:
+            r["100%"] = "-"
+        ref = pivot_table(full)[0]
+        rows.append({"strategy": FULL, **{names[k]: "-" for k in rounds}, "100%": ref.get("1", "-")})
+    return format_markdown_table(rows, join_mean_std=False)
+
+
+def round_names(summary: list[dict]) -> dict[int, str]:
+    """Round -> its labelled share of the pool, the mean over the active strategies ("1.02%");
+    round 0 is the shared warm-up."""
+    active = [s for s in summary if s["strategy"] != FULL]
+    names = {}
+    for k in sorted({int(number(s["round"])) for s in active}):
+        shares = [number(s["labelled_percent_mean"]) for s in active if int(number(s["round"])) == k]
+        names[k] = "0% (warm-up)" if k == 0 else f"{sum(shares) / len(shares):.2f}%"
+    return names
+
+
+# The paper's Table 2: which components each ablation row keeps (uncertainty, density, category
+# balance, dynamic schedule), and the strategy name that runs it here.
+ABLATION_ROWS = (
+    ("(a)", "adeada_a", (True, False, False, False)),
+    ("(b)", "density", (False, True, False, False)),
+    ("(c)", "adeada_c", (False, True, True, False)),
+    ("(d)", "adeada_d", (True, True, True, False)),
+    ("(e)", "adeada", (True, True, True, True)),
+)
+
+
+def ablation_markdown(summary: list[dict]) -> str:
+    """The paper's Table 2 from a comparison's summary: the components of each row and its
+    mean +- std mIoU (%) after the last round (and averaged over all rounds after the warm-up).
+    Rows whose strategy was not run are left out; empty string when none was."""
+    rows = []
+    for label, name, parts in ABLATION_ROWS:
+        mine = [s for s in summary if s["strategy"] == name and str(s["round"]) != "0"]
+        if not mine:
+            continue
+        last = max(mine, key=lambda s: sort_key(s["round"]))
+        rows.append({
+            "row": label, "strategy": name,
+            **{col: "✓" if on else "" for col, on in zip(("uncertainty", "density", "category balance",
+                                                              "dynamic schedule"), parts)},
+            "labelled %": f"{number(last['labelled_percent_mean']):.2f}",
+            f"mIoU after round {last['round']}": mean_std_text(last["miou_mean"], last["miou_std"]),
+            "mean mIoU over rounds": f"{sum(number(s['miou_mean']) for s in mine) / len(mine):.2f}",
+        })
+    return format_markdown_table(rows, join_mean_std=False) if rows else ""
