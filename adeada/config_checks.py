@@ -34,6 +34,7 @@ _RULES: list[tuple[str, Callable[[Any], bool], str]] = [
     ("selection.beta", lambda v: v >= 0, ">= 0"),
     ("selection.density_fraction", lambda v: 0.0 <= v <= 1.0, "a share in [0, 1]"),
     ("selection.density.n_jobs", lambda v: v >= 1, "at least 1"),
+    ("selection.adeada_plus.density_fraction", lambda v: 0.0 <= v <= 1.0, "a share in [0, 1]"),
     ("selection.redal.decay", lambda v: 0.0 < v <= 1.0, "a factor in (0, 1]"),
     ("selection.redal.clusters", lambda v: v >= 0, ">= 0 (0 = the regions the budget buys)"),
     ("selection.redal.candidates", lambda v: v >= 1, "at least 1"),

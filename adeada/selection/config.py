@@ -121,6 +121,15 @@ def move_legacy_keys(selection: dict) -> list[str]:
 
 
 @dataclass
+class AdeadaPlusConfig:
+    """ADeADA+'s two changes from ADeADA (``selection.adeada_plus``; see strategies/adeada_plus.py)."""
+
+    fixed_split: bool = True  # density_fraction of every round to the density part (not Eq. 7)
+    density_fraction: float = 0.5
+    learnt_discount: bool = True  # Eq. 6's class weight x the class's mean (1 - confidence) on the pool
+
+
+@dataclass
 class SelectionConfig:
     """Which strategy picks regions each round and how the budget is split (Sec. 3.3)."""
 
@@ -143,6 +152,8 @@ class SelectionConfig:
     redal: ReDALConfig = field(default_factory=ReDALConfig)
     badge: BADGEConfig = field(default_factory=BADGEConfig)
     clue: CLUEConfig = field(default_factory=CLUEConfig)
+    # ADeADA+'s own settings (selection.adeada_plus.fixed_split, ...).
+    adeada_plus: AdeadaPlusConfig = field(default_factory=AdeadaPlusConfig)
     # float32: float16 features moved the density scores (Spearman 0.977 against float32 on a 256-d
     # fixture); float16 halves the region table for very large pools.
     feature_dtype: Literal["float16", "float32"] = "float32"

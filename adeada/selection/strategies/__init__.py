@@ -11,6 +11,7 @@ from ..config import SelectionConfig
 from .aada import AADA
 from .badge import BADGE
 from .base import RankedStrategy, Strategy
+from .adeada_plus import ADeADAPlus, ADeADAPlusDyn, ADeADAPlusFlat
 from .clue import CLUE
 from .density_aware import ADeADA, AblationA, AblationB, AblationC, AblationD, AblationE, DensityOnly
 from .redal import ReDAL
@@ -32,6 +33,9 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "adeada_c": AblationC,
     "adeada_d": AblationD,
     "adeada_e": AblationE,
+    "adeada_plus": ADeADAPlus,
+    "adeada_plus_dyn": ADeADAPlusDyn,
+    "adeada_plus_flat": ADeADAPlusFlat,
 }
 
 

@@ -94,6 +94,10 @@ class ADeADA(Strategy):
             pieces.append(("uncertainty", fill[~np.isfinite(pi[fill])], target.entropy))
         return make_selection(pieces, target.pixels, budget_pixels, diag)
 
+    def _class_weights(self, target: RegionStats, cand: np.ndarray, kl: np.ndarray, scored: np.ndarray) -> np.ndarray:
+        """Eq. 6's weights sigma(KL_c) (``category_balance``), or 1 for every scored class."""
+        return sigma(self.cfg.sigma, kl) if self.cfg.category_balance else scored.astype(np.float64)
+
     def _density_part(self, target, cand, pi, kl, scored, b_d, diag) -> np.ndarray:
         cfg = self.cfg
         C = target.num_classes
@@ -108,8 +112,7 @@ class ADeADA(Strategy):
         if cfg.balance_mode != "proportional":
             raise ValueError(f"unknown balance_mode {cfg.balance_mode!r}; expected proportional or authors_round_robin")
         avail = np.array([int(target.pixels[lst].sum()) for lst in lists], np.int64)
-        w = sigma(cfg.sigma, kl) if cfg.category_balance else scored.astype(np.float64)  # Eq. 6 / equal split
-        w = np.where(scored, w, 0.0)
+        w = np.where(scored, self._class_weights(target, cand, kl, scored), 0.0)
         budgets, leftover = class_budgets(w, b_d, avail)
         diag.update(class_weights=w.tolist(), class_budgets=budgets.tolist(), density_leftover=leftover)
         taken, spent, allotted = [], 0, 0

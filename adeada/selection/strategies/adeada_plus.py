@@ -1,0 +1,80 @@
+"""ADeADA+: the paper's density-aware selection, spent where the model still has something to learn.
+
+Two changes from ADeADA, each one setting (``selection.adeada_plus``) with its own ablation row,
+motivated by what the CamVid benchmark measured (docs/benchmarks.md, "Where the density budget
+goes"):
+
+- ``fixed_split`` (row ``adeada_plus_dyn`` turns it off): every round gives ``density_fraction``
+  of the budget to the density part and the rest to the uncertainty part, instead of Eq. 7's
+  schedule, which gives round 1 entirely to density. Round 1 is where the density estimates are
+  least reliable (the warm-up's features, ~100 regions per mixture component) and where the
+  uncertainty part's picks helped most (the paper's own row (d) beat the full method at every
+  budget there).
+- ``learnt_discount`` (row ``adeada_plus_flat`` turns it off): Eq. 6's class weight is multiplied
+  by how unsure the model still is about the class, the mean of (1 - confidence) over the class's
+  unlabelled pool regions. A class's KL does not shrink as it is learnt (the frozen backbone's
+  features barely move), so without this the density part keeps buying a class the model already
+  segments well (sky: a third of ADeADA's labels on CamVid at IoU above 86%). It reads only the
+  model's predictions on the pool, never a label.
+
+Everything else (mixtures, Eq. 2 scores, the per-class ranking, the uncertainty part) is ADeADA's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..config import SelectionConfig
+from ..stats import RegionStats
+from .density_aware import ADeADA
+
+
+class ADeADAPlus(ADeADA):
+    """ADeADA with a fixed density/uncertainty split and class budgets discounted as a class is learnt."""
+
+    name = "adeada_plus"
+    #: ``selection.adeada_plus`` fields set by an ablation row (empty for ADeADA+ itself).
+    plus_preset: dict = {}
+
+    def __init__(self, cfg: SelectionConfig) -> None:
+        plus = dataclasses.replace(cfg.adeada_plus, **self.plus_preset)
+        if not 0.0 <= plus.density_fraction <= 1.0:
+            raise ValueError(f"selection.adeada_plus.density_fraction must be in [0, 1], got {plus.density_fraction}")
+        over: dict = {"adeada_plus": plus}
+        if plus.fixed_split:
+            over.update(dynamic_schedule=False, density_fraction=plus.density_fraction)
+        super().__init__(dataclasses.replace(cfg, **over))
+
+    def _class_weights(self, target: RegionStats, cand: np.ndarray, kl: np.ndarray, scored: np.ndarray) -> np.ndarray:
+        w = super()._class_weights(target, cand, kl, scored)
+        if not self.cfg.adeada_plus.learnt_discount:
+            return w
+        return w * unsureness_by_class(target, cand)
+
+
+# Ablation rows: each change of ADeADA+ switched off alone.
+class ADeADAPlusDyn(ADeADAPlus):
+    """ADeADA+ with the paper's schedule (Eq. 7) instead of the fixed split."""
+
+    name, plus_preset = "adeada_plus_dyn", {"fixed_split": False}
+
+
+class ADeADAPlusFlat(ADeADAPlus):
+    """ADeADA+ without the learnt discount: the paper's Table 2 row (d)."""
+
+    name, plus_preset = "adeada_plus_flat", {"learnt_discount": False}
+
+
+def unsureness_by_class(target: RegionStats, rows: np.ndarray) -> np.ndarray:
+    """(C,) mean of 1 - confidence over ``rows`` predicted as each class (0 where none is).
+
+    Confidence is a region's mean top-1 probability: a class the model predicts confidently on
+    its unlabelled regions has little left to gain from more labels of it.
+    """
+    C = target.num_classes
+    pred = target.pred[rows]
+    n = np.bincount(pred, minlength=C).astype(np.float64)
+    unsure = np.bincount(pred, weights=1.0 - target.confidence[rows].astype(np.float64), minlength=C)
+    return np.divide(unsure, n, out=np.zeros(C), where=n > 0)

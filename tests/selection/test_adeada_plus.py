@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from adeada.selection import SelectionConfig, SelectionContext
+from adeada.selection.config import AdeadaPlusConfig, DensityConfig
+from adeada.selection.stats import RegionStats
+from adeada.selection.strategies import get_strategy
+from adeada.selection.strategies.adeada_plus import unsureness_by_class
+
+
+def _table(feat, pred, conf, C=2, pixels=100):
+    n = len(feat)
+    prob = np.full((n, C), 0.0, np.float32)
+    prob[np.arange(n), pred] = conf
+    prob[np.arange(n), (pred + 1) % C] = 1 - conf
+    ent = -(prob * np.log(np.clip(prob, 1e-9, 1))).sum(1)
+    return RegionStats(image=np.arange(n), region=np.zeros(n), pixels=np.full(n, pixels), feature=feat.astype(np.float32),
+                       prob=prob, pred=pred, entropy=ent.astype(np.float32), confidence=np.asarray(conf, np.float32),
+                       margin=np.abs(2 * np.asarray(conf) - 1).astype(np.float32))
+
+
+def two_classes(seed=0, D=4):
+    """Class 0 strongly shifted but predicted with confidence 0.99; class 1 mildly shifted, 0.6."""
+    rng = np.random.default_rng(seed)
+    t0 = np.concatenate([rng.normal(0, 1, (100, D)), rng.normal(12, 0.5, (100, D))])  # far from its source
+    t1 = rng.normal(2.5, 1, (200, D)) + 20
+    s0, s1 = rng.normal(0, 1, (300, D)), rng.normal(0, 1, (300, D)) + 20
+    tgt = _table(np.concatenate([t0, t1]), np.repeat([0, 1], 200), np.repeat([0.99, 0.6], 200))
+    src = _table(np.concatenate([s0, s1]), np.repeat([0, 1], 300), np.full(600, 0.9))
+    return tgt, src
+
+
+def _cfg(**plus):
+    return SelectionConfig(density=DensityConfig(n_jobs=1), adeada_plus=AdeadaPlusConfig(**plus))
+
+
+def test_unsureness_is_the_mean_of_one_minus_confidence_per_predicted_class():
+    tgt, _ = two_classes()
+    u = unsureness_by_class(tgt, np.arange(len(tgt)))
+    np.testing.assert_allclose(u, [0.01, 0.4], rtol=1e-5)
+    u = unsureness_by_class(tgt, np.arange(200))  # no row of class 1: 0, not NaN
+    np.testing.assert_allclose(u, [0.01, 0.0], rtol=1e-5)
+
+
+def test_the_learnt_discount_moves_density_budget_from_a_confident_class_to_an_unsure_one():
+    tgt, src = two_classes()
+    ctx = SelectionContext(round=1, source=src)
+    budget = 40 * 100
+    paper = get_strategy("adeada_plus_flat", _cfg()).select(tgt, budget, ctx)
+    plus = get_strategy("adeada_plus", _cfg()).select(tgt, budget, ctx)
+
+    def density_pixels(sel):
+        return np.asarray(sel.diagnostics["density_pixels_by_class"])
+
+    assert paper.diagnostics["kl"][0] > paper.diagnostics["kl"][1]  # class 0 is the more shifted one ...
+    assert density_pixels(paper)[0] > density_pixels(paper)[1]  # ... so Eq. 6 gives it more
+    assert density_pixels(plus)[1] > density_pixels(plus)[0]  # but the model is sure of it already
+    w_paper, w_plus = np.asarray(paper.diagnostics["class_weights"]), np.asarray(plus.diagnostics["class_weights"])
+    np.testing.assert_allclose(w_plus, w_paper * [0.01, 0.4], rtol=1e-5)
+
+
+def test_fixed_split_gives_round_one_half_to_each_part_and_the_paper_schedule_all_to_density():
+    tgt, src = two_classes()
+    ctx = SelectionContext(round=1, source=src)
+    plus = get_strategy("adeada_plus", _cfg()).select(tgt, 4000, ctx)
+    dyn = get_strategy("adeada_plus_dyn", _cfg()).select(tgt, 4000, ctx)
+    assert plus.diagnostics["density_share"] == 0.5 and dyn.diagnostics["density_share"] == 1.0
+    assert set(plus.part) == {"density", "uncertainty"} and set(dyn.part) == {"density"}
+    third = get_strategy("adeada_plus", _cfg(density_fraction=0.25)).select(tgt, 4000, ctx)
+    assert third.diagnostics["density_share"] == 0.25
+
+
+def test_without_its_changes_it_is_the_papers_row_d():
+    tgt, src = two_classes(seed=3)
+    ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 17 == 0)
+    flat = get_strategy("adeada_plus_flat", _cfg()).select(tgt, 5000, ctx)
+    row_d = get_strategy("adeada_d", _cfg()).select(tgt, 5000, ctx)
+    np.testing.assert_array_equal(flat.rows, row_d.rows)
+
+
+def test_a_density_fraction_outside_zero_one_is_refused():
+    with pytest.raises(ValueError, match="selection.adeada_plus.density_fraction"):
+        get_strategy("adeada_plus", _cfg(density_fraction=1.5))
