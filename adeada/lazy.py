@@ -9,9 +9,9 @@ from typing import Any, Callable
 def lazy_getattr(package: str, namespace: dict, where: dict[str, str]) -> Callable[[str], Any]:
     """A module ``__getattr__`` that imports ``package.<where[name]>`` on first use of ``name``.
 
-    The value is then kept in ``namespace`` (the package's globals): it also replaces the
-    submodule that importing binds under the same name (``adeada.selection.density_scores``,
-    the module and its function).
+    The value is then kept in ``namespace`` (the package's globals), so a later access does not
+    come back here; were a submodule named like the value, importing it would have bound the
+    module under that name, and the value replaces it.
     """
     def __getattr__(name: str) -> Any:
         if name not in where:

@@ -27,7 +27,7 @@ __all__ = [
 _LAZY = {
     "compute_region_stats": "pooling",
     "DensityEstimator": "density", "make_estimator": "density", "n_components_for": "density",
-    "DensityFitTimeout": "density_scores", "DensityResult": "density_scores", "density_scores": "density_scores",
+    "DensityFitTimeout": "density", "DensityResult": "density", "density_scores": "density",
 }
 
 __getattr__ = lazy_getattr(__name__, globals(), _LAZY)

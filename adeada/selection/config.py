@@ -12,11 +12,11 @@ class DensityConfig:
 
     ``estimator="gmm_full"`` (default) is the authors' recipe: full-covariance scikit-learn GMM,
     ``random_state=0, n_init=1, max_iter=200``, no PCA, no subsampling. ``backend="torch"`` runs
-    the same EM in torch float64 (:mod:`adeada.selection.torch_gmm`): identical selections (100%
+    the same EM in torch float64 (:mod:`adeada.selection.density.torch_gmm`): identical selections (100%
     overlap at benchmark scale 0.05), and ``device="cuda"`` puts it on a GPU.
 
     ``"gmm_full_fast"`` is the fast setting for large pools on a CPU
-    (:mod:`adeada.selection.fast_gmm`): the same model (256-d full covariances, the same number of
+    (:mod:`adeada.selection.density.fast_gmm`): the same model (256-d full covariances, the same number of
     components, the same k-means start) fitted on at most ``fast_fit_regions`` regions of each
     class and domain (a seeded sample; every target region is still scored), with float32
     products in the E and M steps and at most ``fast_max_iter`` EM iterations. Measured against
@@ -40,7 +40,7 @@ class DensityConfig:
     reg_covar: float = 1e-6
     tol: float = 1e-3  # EM stops when the mean log-likelihood changes by less (scikit-learn's default)
     # Who runs the full-covariance EM: scikit-learn (the authors'), or torch with the same steps
-    # (adeada.selection.torch_gmm; equal to 1e-10 in float64, and can run on a GPU).
+    # (adeada.selection.density.torch_gmm; equal to 1e-10 in float64, and can run on a GPU).
     backend: Literal["sklearn", "torch"] = "sklearn"
     device: str = "cpu"  # torch backend: "cpu", "cuda", or "auto" (cuda when available); use n_jobs=1 on a GPU
     precision: Literal["float64", "mixed"] = "float64"  # torch backend: "mixed" = float32 products

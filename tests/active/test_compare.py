@@ -38,7 +38,7 @@ def test_round_one_statistics_and_density_fits_are_shared(tmp_path, monkeypatch)
 
     from adeada.selection import density_scores  # noqa: F401  (loads the module of that name, lazily)
 
-    ds = sys.modules["adeada.selection.density_scores"]  # the package re-exports a function of that name
+    ds = sys.modules["adeada.selection.density.scores"]  # the package re-exports a function of that name
 
     fitted = []
     real = ds._run_serial

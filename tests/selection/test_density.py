@@ -110,7 +110,7 @@ def _blobs(seed=0, D=6):
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_torch_em_equals_sklearn_step_for_step(n):
-    from adeada.selection.torch_gmm import TorchGaussianMixture
+    from adeada.selection.density.torch_gmm import TorchGaussianMixture
 
     X = _blobs()
     Q = np.random.default_rng(9).normal(1, 2, (50, X.shape[1]))
@@ -132,8 +132,8 @@ def test_torch_backend_gives_the_default_scores():
 
 
 def test_fast_setting_is_the_sampled_mixed_precision_mixture():
-    from adeada.selection.density import fit_caps, make_estimator
-    from adeada.selection.fast_gmm import SampledGaussianMixture
+    from adeada.selection.density.estimators import fit_caps, make_estimator
+    from adeada.selection.density.fast_gmm import SampledGaussianMixture
 
     est = make_estimator(DensityConfig(estimator="gmm_full_fast", fast_max_iter=2), 3)
     assert isinstance(est, SampledGaussianMixture) and est.max_iter == 2
@@ -164,7 +164,7 @@ def test_fast_setting_gives_the_same_scores_in_a_worker_pool_as_in_process():
 def test_cached_fits_give_the_same_scores_without_refitting(tmp_path, monkeypatch):
     import sys
 
-    ds = sys.modules["adeada.selection.density_scores"]
+    ds = sys.modules["adeada.selection.density.scores"]
     target, source = two_domain_toy(seed=3)
     cfg = DensityConfig(n_jobs=1)
     first = density_scores(target, source, None, cfg, cache_dir=tmp_path)

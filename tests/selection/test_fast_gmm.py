@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture
 
-from adeada.selection.fast_gmm import SampledGaussianMixture, sample_rows
+from adeada.selection.density.fast_gmm import SampledGaussianMixture, sample_rows
 
 
 def _blobs(n=3000, D=12, seed=0):
@@ -64,7 +64,7 @@ def test_the_fit_sample_is_seeded_capped_and_drawn_once():
 
 
 def test_scores_are_the_same_in_one_block_or_many(monkeypatch):
-    import adeada.selection.fast_gmm as fg
+    import adeada.selection.density.fast_gmm as fg
 
     X = _blobs(n=2000)
     g = SampledGaussianMixture(n_components=2, max_fit_regions=None).fit(X)

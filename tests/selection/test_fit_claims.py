@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from adeada.selection import DensityConfig, RegionStats, density_scores
-from adeada.selection.fit_cache import FitCache, fit_key
+from adeada.selection.density.fit_cache import FitCache, fit_key
 
 
 def _tables(C=3, seed=0):
@@ -31,7 +31,7 @@ def _worker(cache_dir, barrier, queue):
     """One comparison worker: counts the classes it really fits, then reports them with its scores."""
     import adeada.selection  # noqa: F401  (the package re-exports a function named like the module)
 
-    ds = sys.modules["adeada.selection.density_scores"]
+    ds = sys.modules["adeada.selection.density.scores"]
     fitted = []
     real = ds._run_serial
 

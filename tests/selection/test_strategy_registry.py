@@ -77,13 +77,13 @@ def test_an_unknown_strategy_names_the_registered_ones():
 
 
 def test_the_lazy_density_scores_name_stays_the_function():
-    """The package exports a function named like its module: a first import of the module
-    (here by a density-aware selection) must not leave the package name bound to the module."""
+    """``adeada.selection.density_scores`` is the function however the density package was first
+    loaded (here by a density-aware selection, then by importing its module directly)."""
     code = ("import numpy as np, adeada.selection as s; import sys; sys.path.insert(0, 'tests/selection'); "
             "from selection_testkit import random_table; from adeada.selection import DensityConfig; "
             "t = random_table(150, seed=1); cfg = s.SelectionConfig(density=DensityConfig(estimator='gmm_diag', "
             "max_components=2, n_jobs=1)); s.get_strategy('adeada', cfg).select(t, 2000, s.SelectionContext(source=t)); "
-            "import adeada.selection.density_scores; from adeada.selection import density_scores; "
+            "import adeada.selection.density.scores; from adeada.selection import density_scores; "
             "print(callable(density_scores) and not hasattr(density_scores, '__path__') "
             "and type(density_scores).__name__ == 'function')")
     root = __import__("pathlib").Path(__file__).parents[2]

@@ -67,9 +67,7 @@ class ADeADA(Strategy):
         pi = np.full(len(target), np.nan)
         d_rows = np.zeros(0, np.int64)
         if b_d > 0:
-            # Through the package (sklearn loads here, not with the registry), which keeps its
-            # name density_scores bound to the function rather than to the module of that name.
-            from .. import density_scores
+            from ..density import density_scores  # sklearn loads here, not with the registry
 
             dens = density_scores(target, ctx.source, ctx.labelled, cfg.density, cache_dir=ctx.cache_dir)
             pi = dens.pi

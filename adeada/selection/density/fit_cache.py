@@ -29,8 +29,8 @@ import numpy as np
 
 from adeada.atomic import atomic_open
 
-from .config import DensityConfig
-from .density import uses_torch
+from ..config import DensityConfig
+from .estimators import uses_torch
 
 # Settings that change how a fit is run, not what it returns.
 _NOT_IN_KEY = ("n_jobs", "timeout_s")

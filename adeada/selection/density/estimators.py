@@ -9,7 +9,7 @@ from sklearn.mixture import GaussianMixture
 
 from adeada.devices import resolve_device
 
-from .config import DensityConfig
+from ..config import DensityConfig
 from .fast_gmm import SampledGaussianMixture, sample_rows
 
 
@@ -63,7 +63,7 @@ def make_estimator(cfg: DensityConfig, n_components: int) -> DensityEstimator:
 
     ``gmm_full`` is the authors' recipe (scikit-learn, or the same EM in torch with
     ``backend="torch"``); ``gmm_full_fast`` the same model fitted on a sample in mixed precision
-    with a few EM iterations (:mod:`adeada.selection.fast_gmm`); ``gmm_diag`` diagonal covariances.
+    with a few EM iterations (:mod:`adeada.selection.density.fast_gmm`); ``gmm_diag`` diagonal covariances.
     """
     if cfg.estimator not in ESTIMATORS:
         raise ValueError(f"unknown density estimator {cfg.estimator!r}; expected one of {', '.join(ESTIMATORS)}")
@@ -165,7 +165,7 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
         Xt, Xq, Xs = Yt, Yq, Ys
     log_dt = make_estimator(cfg, n).fit(Xt).score_samples(Xq)
     # A source class smaller than n gets fewer components; with < 2 regions no mixture can be
-    # fitted and the class counts as absent from the source (see density_scores).
+    # fitted and the class counts as absent from the source (see scores.density_scores).
     n_s = min(n, len(Xs)) if len(Xs) >= 2 else 0
     log_ds = make_estimator(cfg, n_s).fit(Xs).score_samples(Xq) if n_s >= 1 else None
     if res_t is not None:

@@ -13,11 +13,11 @@ from tqdm import tqdm
 
 from adeada.parallel import capped_workers, spawn_pool
 
-from .config import DensityConfig
-from .density import fit_caps, fit_class, uses_torch
+from ..config import DensityConfig
+from .estimators import fit_caps, fit_class, uses_torch
 from .fast_gmm import sample_rows
 from .fit_cache import FitCache, fit_key
-from .stats import RegionStats
+from ..stats import RegionStats
 
 
 class DensityFitTimeout(TimeoutError):
@@ -141,7 +141,7 @@ def density_scores(target: RegionStats, source: RegionStats, labelled: np.ndarra
     swallowing the whole density budget.
 
     With ``cache_dir``, a class whose features and settings were fitted before is read from
-    there instead (:mod:`adeada.selection.fit_cache`; the same numbers, bit for bit), and a class
+    there instead (:mod:`adeada.selection.density.fit_cache`; the same numbers, bit for bit), and a class
     another process is fitting right now is awaited rather than fitted twice.
 
     Classes run largest first in ``cfg.n_jobs`` spawned processes (1 = in this process; never
