@@ -42,7 +42,7 @@ def _gmm(cov: str):
 
 
 def _gmm_full_fast(cfg: DensityConfig, n_components: int) -> DensityEstimator:
-    # fit_class has already drawn the sample (fit_caps), so the mixture fits all it is given.
+    # The samples are drawn before (fit_caps: density_scores and fit_class), so it fits all it is given.
     return SampledGaussianMixture(n_components=n_components, random_state=cfg.random_state,
                                   max_iter=min(cfg.max_iter, cfg.fast_max_iter), max_fit_regions=None,
                                   tol=cfg.tol, reg_covar=cfg.reg_covar)
@@ -82,7 +82,8 @@ def fit_caps(cfg: DensityConfig) -> tuple[Optional[int], Optional[int]]:
 
     ``max_source_regions`` / ``max_target_regions`` apply to every estimator; ``gmm_full_fast``
     adds its own ``fast_fit_regions``. The samples are drawn by :func:`sample_rows` with
-    ``random_state`` (source) and ``random_state + 1`` (target).
+    ``random_state`` (source, in ``density_scores``) and ``random_state + 1`` (target, in
+    :func:`fit_class`).
     """
     src, tgt = cfg.max_source_regions, cfg.max_target_regions
     if cfg.estimator == "gmm_full_fast" and cfg.fast_fit_regions is not None:
@@ -139,7 +140,8 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
 
     Args:
         target_all: (n_t, D) features of ALL target regions predicted as c (pool and labelled).
-        source: (n_s, D) source region features predicted as c (may be empty).
+        source: (n_s, D) the source regions predicted as c that p_S is fitted on: all of them, or
+            the sample of :func:`fit_caps` that ``density_scores`` draws (may be empty).
         query: (n_q, D) target rows to score.
         cfg: estimator settings.
 
@@ -148,10 +150,9 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
         fewer than 2 regions of the class), ``n_components`` and ``n_source_components``.
     """
     n = n_components_for(len(target_all), cfg)
-    cap_s, cap_t = fit_caps(cfg)
-    # Sample before converting: a class can hold 300k source regions at Cityscapes scale.
-    Xs = np.asarray(source)[sample_rows(len(source), cap_s, cfg.random_state)]
-    Xt = np.asarray(target_all)[sample_rows(len(target_all), cap_t, cfg.random_state + 1)]
+    # The target mixture's sample is drawn here: ``target_all`` is also the query, sent once.
+    Xs = np.asarray(source)
+    Xt = np.asarray(target_all)[sample_rows(len(target_all), fit_caps(cfg)[1], cfg.random_state + 1)]
     Xq = np.asarray(query)
     if cfg.estimator != "gmm_full_fast":  # the fast mixture works in float32 itself
         Xt, Xs, Xq = (a.astype(np.float64) for a in (Xt, Xs, Xq))

@@ -48,13 +48,18 @@ class DensityResult:
 
 
 def _jobs(target: RegionStats, source: RegionStats, cfg: DensityConfig):
-    C = target.num_classes
-    for c in range(C):
+    """(class, its target rows, the source rows its source mixture is fitted on) per scored class.
+
+    The source rows are already the capped sample (:func:`fit_caps`): only they are hashed for
+    the fit cache and sent to a worker (a Cityscapes-scale class holds 300k source regions).
+    """
+    cap_s = fit_caps(cfg)[0]
+    for c in range(target.num_classes):
         t_rows = np.flatnonzero(target.pred == c)
         if len(t_rows) < cfg.min_target_regions:
             continue
         s_rows = np.flatnonzero(source.pred == c)
-        yield c, t_rows, s_rows
+        yield c, t_rows, s_rows[sample_rows(len(s_rows), cap_s, cfg.random_state)]
 
 
 def _run_serial(jobs, target, source, cfg, progress):
@@ -62,9 +67,7 @@ def _run_serial(jobs, target, source, cfg, progress):
     # One BLAS thread here too: with two, the fits of the demo took 45-84 s a round instead of
     # about 1 s whenever another process wanted the CPU (measured on 2 shared cores).
     with threadpool_limits(limits=1):
-        cap_s = fit_caps(cfg)[0]
         for c, t_rows, s_rows in tqdm(jobs, desc="density (classes)", disable=not progress):
-            s_rows = s_rows[sample_rows(len(s_rows), cap_s, cfg.random_state)]  # as fit_class would
             out[c] = fit_class(target.feature[t_rows], source.feature[s_rows], target.feature[t_rows], cfg)
     return out
 
@@ -72,15 +75,11 @@ def _run_serial(jobs, target, source, cfg, progress):
 def _run_pool(jobs, target, source, cfg, progress):
     out: dict = {}
     deadline = time.monotonic() + cfg.timeout_s
-    cap_s = fit_caps(cfg)[0]
     with spawn_pool(capped_workers(cfg.n_jobs), torch_threads=uses_torch(cfg)) as ex:
         futs = {}
         for c, t, s in jobs:
             tf = target.feature[t].astype(np.float32)  # one array for both roles: pickled once
-            # Only the source rows the fit will use travel (fit_class draws the same sample again,
-            # which is then all of them): 300k rows of a class would cost seconds of pickling.
-            sf = source.feature[s[sample_rows(len(s), cap_s, cfg.random_state)]].astype(np.float32)
-            futs[ex.submit(fit_class, tf, sf, tf, cfg)] = c
+            futs[ex.submit(fit_class, tf, source.feature[s].astype(np.float32), tf, cfg)] = c
         pending = set(futs)
         with tqdm(total=len(futs), desc="density (classes)", disable=not progress) as bar:
             while pending:
