@@ -115,12 +115,6 @@ def peak_rss_gib() -> tuple[float, float]:
     return me, kids
 
 
-def overlap(a, b) -> float:
-    """Share of selection ``a``'s regions that selection ``b`` also took."""
-    A, B = set(a.rows.tolist()), set(b.rows.tolist())
-    return len(A & B) / max(len(A), 1)
-
-
 def compare_at(tgt: RegionStats, src: RegionStats, label: str, authors: DensityConfig, fast: DensityConfig,
                fast_name: str, floor_seed: int, n_jobs: int) -> float:
     """The authors' recipe, its noise floor and the fast estimator on one pair of tables; returns

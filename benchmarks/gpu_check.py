@@ -32,7 +32,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_selection import data, density_step, top_overlap  # noqa: E402
+from bench_selection import data, density_step, overlap, top_overlap  # noqa: E402
 
 from adeada.data.demo import DemoDataset  # noqa: E402
 from adeada.evaluation import evaluate  # noqa: E402
@@ -60,7 +60,7 @@ def check_density(device: str, full: float, small: float, jobs: int) -> None:
     pi_g, sel_g, t_g = density_step(tgt, src, gpu, budget)
     pi_f, sel_f, t_f = density_step(tgt, src, DensityConfig(estimator="gmm_full_fast", n_jobs=jobs), budget)
     ov = top_overlap(pi_g, pi_f, tgt.pred)
-    sel = len(set(sel_g.rows.tolist()) & set(sel_f.rows.tolist())) / max(len(sel_g), 1)
+    sel = overlap(sel_g, sel_f)
     line(f"density_recipe_{device}_scale{full}", bool(np.isfinite(pi_g[np.isfinite(pi_f)]).all()),
          f"{t_g:.1f} s for {len(tgt):,} target / {len(src):,} source regions; cpu gmm_full_fast {t_f:.1f} s, "
          f"top-10% overlap with it {ov:.1%}, round-1 selection overlap {sel:.1%}")

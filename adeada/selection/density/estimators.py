@@ -10,7 +10,7 @@ from sklearn.mixture import GaussianMixture
 from adeada.devices import resolve_device
 
 from ..config import DensityConfig
-from .fast_gmm import SampledGaussianMixture, sample_rows
+from .fast_gmm import SampledGaussianMixture, take_sample
 
 
 class DensityEstimator(Protocol):
@@ -38,6 +38,7 @@ def _gmm(cov: str):
         # The authors' settings: random_state=0, n_init=1, max_iter=200, rest default.
         return GaussianMixture(n_components=n_components, covariance_type=cov, random_state=cfg.random_state,
                                n_init=1, max_iter=cfg.max_iter, tol=cfg.tol, reg_covar=cfg.reg_covar)
+    build.torch_capable = cov == "full"  # backend: torch runs it (see uses_torch)
     return build
 
 
@@ -74,14 +75,14 @@ def make_estimator(cfg: DensityConfig, n_components: int) -> DensityEstimator:
 
 def uses_torch(cfg: DensityConfig) -> bool:
     """Whether the fits of ``cfg`` run torch (worker processes then need torch's thread settings)."""
-    return cfg.backend == "torch" and cfg.estimator in ("gmm_full", "pca_gmm")
+    return cfg.backend == "torch" and getattr(ESTIMATORS.get(cfg.estimator), "torch_capable", False)
 
 
 def fit_caps(cfg: DensityConfig) -> tuple[Optional[int], Optional[int]]:
     """(source, target) caps on the regions a class's two mixtures are fitted on (None = all).
 
     ``max_source_regions`` / ``max_target_regions`` apply to every estimator; ``gmm_full_fast``
-    adds its own ``fast_fit_regions``. The samples are drawn by :func:`sample_rows` with
+    adds its own ``fast_fit_regions``. The samples are drawn by :func:`~.fast_gmm.take_sample` with
     ``random_state`` (source, in ``density_scores``) and ``random_state + 1`` (target, in
     :func:`fit_class`).
     """
@@ -152,7 +153,7 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
     n = n_components_for(len(target_all), cfg)
     # The target mixture's sample is drawn here: ``target_all`` is also the query, sent once.
     Xs = np.asarray(source)
-    Xt = np.asarray(target_all)[sample_rows(len(target_all), fit_caps(cfg)[1], cfg.random_state + 1)]
+    Xt = take_sample(np.asarray(target_all), fit_caps(cfg)[1], cfg.random_state + 1)
     Xq = np.asarray(query)
     if cfg.estimator != "gmm_full_fast":  # the fast mixture works in float32 itself
         Xt, Xs, Xq = (a.astype(np.float64) for a in (Xt, Xs, Xq))

@@ -39,6 +39,13 @@ def sample_rows(n: int, cap: Optional[int], seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
 
 
+def take_sample(X: np.ndarray, cap: Optional[int], seed: int) -> np.ndarray:
+    """The rows of :func:`sample_rows` of ``X``; ``X`` itself (no copy) when nothing is left out."""
+    if cap is None or len(X) <= cap:
+        return X
+    return np.asarray(X)[sample_rows(len(X), cap, seed)]
+
+
 class SampledGaussianMixture:
     """``fit`` / ``score_samples`` of a full-covariance mixture, fitted on a sample in mixed precision.
 
@@ -125,8 +132,7 @@ class SampledGaussianMixture:
         return norm, wlp - norm[:, None]
 
     def fit(self, X: np.ndarray) -> "SampledGaussianMixture":
-        rows = sample_rows(len(X), self.max_fit_regions, self.random_state)
-        X = np.ascontiguousarray(np.asarray(X)[rows], dtype=np.float32)
+        X = np.ascontiguousarray(take_sample(X, self.max_fit_regions, self.random_state), dtype=np.float32)
         if len(X) < max(self.n_components, 2):
             raise ValueError(f"Expected n_samples >= n_components, got {len(X)} < {self.n_components}")
         self._m_step(X, self._kmeans_resp(X))

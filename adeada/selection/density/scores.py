@@ -15,7 +15,7 @@ from adeada.parallel import capped_workers, spawn_pool
 
 from ..config import DensityConfig
 from .estimators import fit_caps, fit_class, uses_torch
-from .fast_gmm import sample_rows
+from .fast_gmm import take_sample
 from .fit_cache import FitCache, fit_key
 from ..stats import RegionStats
 
@@ -59,7 +59,7 @@ def _jobs(target: RegionStats, source: RegionStats, cfg: DensityConfig):
         if len(t_rows) < cfg.min_target_regions:
             continue
         s_rows = np.flatnonzero(source.pred == c)
-        yield c, t_rows, s_rows[sample_rows(len(s_rows), cap_s, cfg.random_state)]
+        yield c, t_rows, take_sample(s_rows, cap_s, cfg.random_state)
 
 
 def _run_serial(jobs, target, source, cfg, progress):
@@ -68,7 +68,8 @@ def _run_serial(jobs, target, source, cfg, progress):
     # about 1 s whenever another process wanted the CPU (measured on 2 shared cores).
     with threadpool_limits(limits=1):
         for c, t_rows, s_rows in tqdm(jobs, desc="density (classes)", disable=not progress):
-            out[c] = fit_class(target.feature[t_rows], source.feature[s_rows], target.feature[t_rows], cfg)
+            tf = target.feature[t_rows]  # fitted on and scored: one copy for both roles
+            out[c] = fit_class(tf, source.feature[s_rows], tf, cfg)
     return out
 
 
