@@ -61,17 +61,16 @@ def run_compare(
     2: 1.25x). Each cell is still one deterministic run: the same files as with ``jobs=1``, up to the
     last bits of float arithmetic that depend on the thread count.
     """
-    from adeada.selection import get_strategy, strategy_class
+    from adeada.selection import get_strategy
 
     if jobs < 1:
         raise ValueError(f"jobs={jobs}; expected >= 1")
-    for strategy in strategies:  # fail on a typo before hours of training, not after
-        strategy_class(strategy)
     out = Path(out)
     configs = [(s, seed, variant_config(cfg, s, seed)) for s in strategies for seed in seeds]
     if full_supervision:
         configs += [(FULL, seed, full_supervision_config(cfg, seed)) for seed in seeds]
-    # Each cell's strategy, built once here and handed to its run.
+    # Each cell's strategy, built once here and handed to its run (a typo fails here, before any
+    # write and hours of training).
     cells = [Cell(s, seed, c, get_strategy(c.selection.strategy, c.selection)) for s, seed, c in configs]
     # Every check before the first write: an error must leave the folder as it was.
     taken = [c.folder(out) for c in cells if (c.folder(out) / "config.yaml").exists()]

@@ -60,8 +60,8 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
     from adeada.reports.html import Figure, Section, Table, write_html_report
     from adeada.reports.summary import round_line, run_summary
 
-    paths = write_run_plots(run, list(classes), name=strategy)
-    rows = [r for r in _metrics_rows(run)]
+    rows = refresh_metrics_csv(run)
+    paths = write_run_plots(run, list(classes), name=strategy, rows=rows)
     if not rows:
         return paths
     cells = [{"strategy": strategy, "seed": 0, "round": int(r["round"]),
@@ -76,7 +76,7 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
                  for r in rows]
     per_class = [{"round": int(r["round"]), **{c: 100.0 * float(r[f"iou_{c}"]) for c in classes if f"iou_{c}" in r}}
                  for r in rows]
-    lines = [round_line(int(r["round"]), rounds, r, warm) for r in rows[1:]] + [run_summary(run.root, where=False)]
+    lines = [round_line(int(r["round"]), rounds, r, warm) for r in rows[1:]] + [run_summary(run.root, where=False, rows=rows)]
     sections = [
         Section("What happened", lines, [Table(per_round)]),
         Section("Curves", [], [Figure(run.plots / "miou_vs_labels.png", "mIoU vs labelled target pixels"),
@@ -89,10 +89,6 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
                                 _overlay_figures(run, k)))
     html = write_html_report(run.root / "report.html", f"adeada run {run.root.name} ({strategy})", sections)
     return paths + [run.root / "summary.csv", run.root / "summary.md", run.root / "table.md", html]
-
-
-def _metrics_rows(run: RunDir) -> list[dict]:
-    return refresh_metrics_csv(run)
 
 
 def _md_rows(markdown: str) -> list[dict]:
@@ -191,11 +187,12 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     return summary
 
 
-def write_run_plots(run: RunDir, classes: list[str], name: str) -> list[Path]:
-    """A run's mIoU curve and per-class IoU plot, from its (refreshed) metrics.csv."""
+def write_run_plots(run: RunDir, classes: list[str], name: str, rows: list[dict] | None = None) -> list[Path]:
+    """A run's mIoU curve and per-class IoU plot, from its metrics rows (``rows``, or metrics.csv
+    refreshed here)."""
     from adeada.reports import plot_miou_vs_labels, plot_per_class_iou
 
-    rows = refresh_metrics_csv(run)
+    rows = refresh_metrics_csv(run) if rows is None else rows
     if not rows:
         return []
     curve = [(float(r["labelled_percent"]), 100.0 * float(r["miou"]), 0.0) for r in rows]

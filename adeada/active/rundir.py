@@ -39,9 +39,9 @@ class IntegrityError(RunFolderError):
     """A file a finished step wrote no longer has the bytes that step recorded."""
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    """SHA-256 hex digest of a file's bytes."""
-    h = hashlib.sha256()
+def hash_file(path: str | os.PathLike, h=None) -> str:
+    """Hex digest of a file's bytes: SHA-256, or the hashlib object ``h`` when given."""
+    h = hashlib.sha256() if h is None else h
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 22), b""):
             h.update(chunk)
@@ -181,7 +181,7 @@ class RunDir:
             state["done"].append(step)
         state.setdefault("info", {})[step] = info
         if files:
-            state.setdefault("sha256", {})[step] = {self._name(p): sha256_file(p) for p in sorted(map(Path, files))}
+            state.setdefault("sha256", {})[step] = {self._name(p): hash_file(p) for p in sorted(map(Path, files))}
         atomic_write_text(self.root / self.STATE, json.dumps(state, indent=1))
 
     def _name(self, path: Path) -> str:
@@ -210,7 +210,7 @@ class RunDir:
                 continue
             for rel, digest in files.items():
                 path = Path(rel) if Path(rel).is_absolute() else self.root / rel
-                if not path.is_file() or sha256_file(path) != digest:
+                if not path.is_file() or hash_file(path) != digest:
                     bad.append((name, path))
         return bad
 

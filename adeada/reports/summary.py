@@ -13,11 +13,15 @@ def round_line(k: int, rounds: int, row: dict, warmup: dict) -> str:
             f"({miou - base:+.1f} over the warm-up)")
 
 
-def run_summary(root: str | Path, where: bool = True) -> str:
-    """The final line of a run: where it got to, and (``where``) where its files are."""
+def run_summary(root: str | Path, where: bool = True, rows: list[dict] | None = None) -> str:
+    """The final line of a run: where it got to, and (``where``) where its files are.
+
+    ``rows``: the run's per-round metrics in round order, when the caller has read them already.
+    """
     root = Path(root)
-    rows = sorted((json.loads(p.read_text()) for p in (root / "rounds").glob("*/metrics.json")),
-                  key=lambda r: r["round"])
+    if rows is None:
+        rows = sorted((json.loads(p.read_text()) for p in (root / "rounds").glob("*/metrics.json")),
+                      key=lambda r: r["round"])
     place = f"; metrics in {root / 'metrics.csv'}, report in {root / 'report.html'}" if where else ""
     if len(rows) < 2:
         return f"done{place}"

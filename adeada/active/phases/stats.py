@@ -3,6 +3,7 @@ reads them), with the round-1 tables shared through ``cache_dir`` by every run o
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import torch
 
 from adeada.active.context import RunContext, config_hash
+from adeada.active.rundir import hash_file
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +43,13 @@ def region_stats(ctx: RunContext, k: int) -> dict:
 
     folder = ctx.run.round_dir(k)
     flags = {"edges": needs.get("edge", False), "domain_score": needs.get("domain_score", False)}
-    target = _shared_stats(ctx, k, "target_pool", flags, lambda: stats_of(ctx.pool, **flags))
+    # Round 1's tables are keyed by the warm-up's bytes: read the checkpoint once for both.
+    warmup = file_digest(ctx.warmup_checkpoint) if k == 1 else None
+    target = _shared_stats(ctx, warmup, "target_pool", flags, lambda: stats_of(ctx.pool, **flags))
     target.save(folder / "stats_target.npz")
     info = {"target_regions": len(target)}
     if needs.get("source"):
-        source = _shared_stats(ctx, k, "source", {}, lambda: stats_of(ctx.source))
+        source = _shared_stats(ctx, warmup, "source", {}, lambda: stats_of(ctx.source))
         source.save(folder / "stats_source.npz")
         info["source_regions"] = len(source)
     return info
@@ -55,17 +59,17 @@ def region_stats(ctx: RunContext, k: int) -> dict:
 STATS_CACHE_VERSION = 1
 
 
-def _shared_stats(ctx: RunContext, k: int, dataset: str, flags: dict, compute):
+def _shared_stats(ctx: RunContext, warmup: str | None, dataset: str, flags: dict, compute):
     """Round 1 scores the pool with the warm-up model, which every run of the same setup shares:
     its statistics are kept in ``cache_dir/region_stats`` and reused by every strategy and seed.
     Later rounds use the run's own model, so they are computed (and not cached: nobody else
-    would read them)."""
+    would read them). ``warmup``: the warm-up checkpoint's digest in round 1, else None."""
     from adeada.selection import RegionStats
 
-    if k != 1:
+    if warmup is None:
         return compute()
     cfg = ctx.cfg
-    key = config_hash(STATS_CACHE_VERSION, file_digest(ctx.warmup_checkpoint), getattr(cfg.data, dataset),
+    key = config_hash(STATS_CACHE_VERSION, warmup, getattr(cfg.data, dataset),
                       cfg.regions, cfg.model, cfg.loop.stats_resize, cfg.selection.feature_dtype, flags, length=20)
     path = ctx.cache_dir / "region_stats" / f"{dataset}-{key}.npz"
     if path.exists():
@@ -81,13 +85,7 @@ def _shared_stats(ctx: RunContext, k: int, dataset: str, flags: dict, compute):
 
 def file_digest(path: Path) -> str:
     """blake2b of a file's bytes (a checkpoint's identity, whatever its name)."""
-    import hashlib
-
-    h = hashlib.blake2b(digest_size=20)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return hash_file(path, hashlib.blake2b(digest_size=20))
 
 
 def _load_discriminator(ctx: RunContext):
