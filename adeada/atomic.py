@@ -70,6 +70,18 @@ def journal() -> Iterator[Journal]:
         _journal = outer
 
 
+@contextmanager
+def undone_on_error() -> Iterator[Journal]:
+    """:func:`journal`, rolled back when the block raises (the error then goes on): a step that
+    fails half way leaves every file as it was before the step."""
+    with journal() as changes:
+        try:
+            yield changes
+        except Exception:
+            changes.rollback()
+            raise
+
+
 def _mkdirs(folder: Path) -> None:
     missing = []
     probe = folder

@@ -68,12 +68,8 @@ def import_round(run_dir: str | Path, k: int, labels_path: str | Path, fmt: Opti
                 f"unannotated?); nothing imported. Import the annotated export, or pass --allow-empty to spend "
                 f"the round's budget on no labels")
         replaced = ctx.run.is_done(step(k, "label"))
-        with atomic.journal() as changes:
-            try:
-                info = write_round_labels(ctx, k, by_index, log_rows)
-            except Exception:
-                changes.rollback()  # a full disk half way leaves the round as it was
-                raise
+        with atomic.undone_on_error():  # a full disk half way leaves the round as it was
+            info = write_round_labels(ctx, k, by_index, log_rows)
         files = info.pop("files")
         for stale in set(ctx.run.labels_dir(k).glob("*.png")) - set(files):  # a replaced import's extra files
             stale.unlink()

@@ -191,15 +191,14 @@ def timed(run: RunDir, name: str, fn) -> None:
 
 def _undone_on_error(run: RunDir, name: str, fn):
     """``fn()``; if it raises, undo its writes first (an OS error becomes one line that says so)."""
-    with atomic.journal() as changes:
-        try:
+    try:
+        with atomic.undone_on_error():
             return fn()
-        except Exception as err:
-            changes.rollback()
-            if isinstance(err, OSError) and not isinstance(err, FileNotFoundError):
-                raise OSError(f"step {name} stopped by an OS error ({err}); {run.root} is as it was before the "
-                              f"step; fix the cause (free disk space?), then adeada run --resume --out {run.root}") from err
-            raise
+    except Exception as err:
+        if isinstance(err, OSError) and not isinstance(err, FileNotFoundError):
+            raise OSError(f"step {name} stopped by an OS error ({err}); {run.root} is as it was before the "
+                          f"step; fix the cause (free disk space?), then adeada run --resume --out {run.root}") from err
+        raise
 
 
 def _crash_point(where: str) -> None:
