@@ -111,14 +111,46 @@ def load_run_config(path: str | os.PathLike | None = None, overrides: list[str] 
             one that would fail late (``adeada.config_checks``).
     """
     data = to_dict(RunConfig())
+    bn_flags: dict[str, tuple[str, object]] = {}
     if path is not None:
         cfg_path = resolve_config_path(path)
         data = merge(data, _read_with_base(cfg_path, ()))
+        bn_flags.update(_pop_bn_flags(data, f"config file {cfg_path}"))
         data = _check(data, f"config file {cfg_path}")
     data = apply_overrides(data, [new for o in overrides or [] for new in _upgrade_override(o)])
+    bn_flags.update(_pop_bn_flags(data, "--set"))
     cfg = _from(data, "--set override" if overrides else "config")
+    _check_bn_flags(cfg, bn_flags)
     check_values(cfg, f"config {path}" if path is not None else "config")
     return cfg
+
+
+# BatchNorm was frozen by model.freeze_bn and, per phase, by its own train.freeze_bn (the two
+# ORed). model.freeze_bn is now the only switch; every older run folder's config.yaml holds the
+# per-phase keys, so they are still read, and accepted where they agree with it.
+_OLD_BN_KEYS = (("warmup", "train", "freeze_bn"), ("finetune", "freeze_bn"))
+
+
+def _pop_bn_flags(data: dict, where: str) -> dict[str, tuple[str, object]]:
+    found = {}
+    for path in _OLD_BN_KEYS:
+        node = data
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and path[-1] in node:
+            found[".".join(path)] = (where, node.pop(path[-1]))
+    return found
+
+
+def _check_bn_flags(cfg: "RunConfig", flags: dict[str, tuple[str, object]]) -> None:
+    frozen = cfg.model.bn_frozen
+    for key, (where, value) in flags.items():
+        if value is not frozen:
+            raise ConfigError(f"{where}: {key}: {value!r} is no longer read; model.freeze_bn alone freezes "
+                              f"BatchNorm in every phase (here {frozen} for arch {cfg.model.arch}): "
+                              f"set model.freeze_bn: {str(value).lower()} instead")
+        log.warning("%s: %s is no longer read; model.freeze_bn (%s here) freezes BatchNorm in every phase: "
+                    "remove it", where, key, frozen)
 
 
 def _read_with_base(path: Path, seen: tuple[Path, ...]) -> dict:

@@ -28,6 +28,7 @@ def test_a_run_folder_config_of_the_old_layout_resumes_unchanged(tmp_path):
     for section, old in (("redal", "redal_"), ("badge", "badge_"), ("clue", "clue_")):
         for key, value in sel.pop(section).items():
             sel[key if key in ("edge_weight", "kmeans_iter") else old + key] = value
+    data["warmup"]["train"]["freeze_bn"] = data["finetune"]["freeze_bn"] = True  # per-phase BN flags
     import yaml
 
     path = tmp_path / "config.yaml"
@@ -38,3 +39,35 @@ def test_a_run_folder_config_of_the_old_layout_resumes_unchanged(tmp_path):
 def test_a_misspelt_section_key_is_one_line_naming_the_section():
     with pytest.raises(ConfigError, match="unknown config key selection.redal.decai; ReDALConfig has"):
         load_run_config(None, ["selection.redal.decai=0.5"])
+
+
+def test_old_per_phase_batchnorm_flags_load_where_they_agree_with_the_model(tmp_path, caplog):
+    path = tmp_path / "old.yaml"
+    path.write_text("model: {arch: tiny}\nwarmup: {train: {freeze_bn: false}}\nfinetune: {freeze_bn: false}\n")
+    with caplog.at_level(logging.WARNING):
+        cfg = load_run_config(path)
+    assert cfg.model.bn_frozen is False
+    assert "warmup.train.freeze_bn is no longer read" in caplog.text and "finetune.freeze_bn" in caplog.text
+
+
+@pytest.mark.parametrize("where, overrides", [("file", []), ("set", ["finetune.freeze_bn=true"])])
+def test_a_per_phase_batchnorm_flag_the_model_contradicts_is_one_line_naming_the_new_key(tmp_path, where, overrides):
+    path = tmp_path / "old.yaml"
+    path.write_text("model: {arch: tiny}\n" + ("finetune: {freeze_bn: true}\n" if where == "file" else ""))
+    with pytest.raises(ConfigError) as err:
+        load_run_config(path, overrides)
+    text = str(err.value)
+    assert "\n" not in text and "finetune.freeze_bn: True is no longer read" in text
+    assert "set model.freeze_bn: true instead" in text and (str(path) in text) == (where == "file")
+
+
+def test_the_warm_up_cache_key_outlives_the_per_phase_batchnorm_flags():
+    """The warm-up's key hashes the flag's value it had to have: caches made before stay valid.
+
+    The expected keys were computed by the code before the flags went (commit 371109c); if this
+    fails, every user's cached warm-up is retrained: change the key only on purpose.
+    """
+    from adeada.active.context import RunContext
+
+    keys = {name: RunContext(load_run_config(name), run=None).warmup_key for name in ("demo", "camvid_day_dusk")}
+    assert keys == {"demo": "4713f40f497a", "camvid_day_dusk": "86c2cd78827c"}

@@ -130,7 +130,11 @@ class RunContext:
     @property
     def warmup_key(self) -> str:
         cfg = self.cfg
-        return config_hash(cfg.data.source, cfg.data.target_pool, cfg.model, cfg.warmup)
+        warmup = to_dict(cfg.warmup)
+        # The warm-up's own BatchNorm flag (gone: model.freeze_bn is the only one) was part of this
+        # key; hashing the value it had to have keeps every warm-up cached before valid.
+        warmup["train"]["freeze_bn"] = cfg.model.bn_frozen
+        return config_hash(cfg.data.source, cfg.data.target_pool, cfg.model, warmup)
 
     @property
     def warmup_checkpoint(self) -> Path:

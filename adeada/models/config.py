@@ -46,3 +46,8 @@ class ModelConfig:
     head_lr_mult: float = 10.0
     classifier_lr_mult: float = 10.0
     decoder: Literal["deeplabv3plus", "light"] = "deeplabv3plus"
+
+    @property
+    def bn_frozen(self) -> bool:
+        """``freeze_bn`` with None resolved: the one BatchNorm switch of every training phase."""
+        return self.freeze_bn if self.freeze_bn is not None else self.arch != "tiny"

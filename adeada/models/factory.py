@@ -65,8 +65,7 @@ def build_model(cfg: ModelConfig, num_classes: int) -> SegModel:
         if os_ != 4:
             raise ValueError(f"the tiny model has a fixed output stride of 4, got {os_}")
         backbone, head, norm = TinyBackbone(), TinyHead(), IMAGENET
-    freeze_bn = cfg.freeze_bn if cfg.freeze_bn is not None else cfg.arch != "tiny"
-    model = SegModel(backbone, head, num_classes, norm, cfg.arch, freeze_bn=freeze_bn,
+    model = SegModel(backbone, head, num_classes, norm, cfg.arch, freeze_bn=cfg.bn_frozen,
                      freeze_backbone=cfg.freeze_backbone, head_lr_mult=cfg.head_lr_mult,
                      classifier_lr_mult=cfg.classifier_lr_mult)
     if cfg.channels_last:

@@ -14,7 +14,7 @@ from adeada.atomic import atomic_open
 
 # Settings that change the trajectory: a checkpoint saved under other values cannot be resumed.
 TRAJECTORY_KEYS = ("iterations", "batch_size", "target_batch_size", "resize", "crop_size", "hflip", "lr",
-                   "momentum", "weight_decay", "poly_power", "seed", "source_weight", "freeze_bn",
+                   "momentum", "weight_decay", "poly_power", "seed", "source_weight",
                    "method", "lambda_adv", "disc_lr", "disc_betas", "disc_channels", "average_last")
 
 

@@ -24,7 +24,6 @@ class TrainConfig:
             CPU-scale runs of small models (a few hundred steps) need about 1e-2: set it in the config.
         momentum, weight_decay: SGD settings (authors: 0.9, 5e-4).
         poly_power: lr = base * (1 - it / iterations) ** poly_power.
-        freeze_bn: keep every BatchNorm in eval mode while training (authors: batch 1, frozen BN).
         amp: autocast on CUDA (amp_dtype); ignored on CPU.
         amp_dtype: "bfloat16" (no loss scaling needed) or "float16" (with a GradScaler).
         cpu_bf16: bfloat16 autocast on CPU: true, false, or "auto" (only where the CPU has native
@@ -33,9 +32,12 @@ class TrainConfig:
         log_every: calls log_fn (and updates the progress bar) every this many steps.
         checkpoint_every: saves ckpt_path every this many steps (0 = only at the end).
         num_workers: DataLoader worker processes (spawned); 0 loads in the main process.
-        cache_backbone_features: when the backbone is frozen and no random augmentation is on,
-            run the backbone once per image and keep its output (float16, in RAM), then train
-            only the head.
+        cache_backbone_features: when the backbone is frozen, run it once per image and keep
+            its output. Fine-tuning and source-only training (when no random augmentation is on)
+            keep it per image as float16 and train only the head; the AdaptSegNet warm-up, whose
+            discriminator needs fresh target outputs anyway, remembers it through the backbone
+            memo (``adeada.models.backbone_memo``, float32, bit-identical to no cache), which it
+            shares with the run's other phases when the run has one.
         cache_max_mb: memory cap of that cache; images beyond it are recomputed every time.
         source_weight: weight of the source loss when fine-tuning (0 = target pixels only;
             the source set is then never read).
@@ -55,7 +57,6 @@ class TrainConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     poly_power: float = 0.9
-    freeze_bn: bool = True
     amp: bool = True
     amp_dtype: Literal["bfloat16", "float16"] = "bfloat16"
     cpu_bf16: Union[bool, Literal["auto"]] = False

@@ -103,3 +103,19 @@ class BackboneCache:
             return
         self.items[idx] = (small, label.to(torch.uint8))  # train ids and 255 fit in a byte
         self.bytes += size
+
+
+def remember_backbone(model: torch.nn.Module, max_mb: int) -> bool:
+    """The AdaptSegNet warm-up's ``cache_backbone_features``: memoise the frozen backbone.
+
+    The warm-up's batches mix source and target images through the discriminator, so it keeps
+    the whole forward and lets the backbone memo (float32, keyed by the exact input) serve the
+    backbone: the numbers equal an uncached warm-up. A model the run already memoised keeps its
+    store. Returns False, with a warning naming the reason, when the backbone is not frozen.
+    """
+    if not can_cache(model, random_augment=False):
+        return False
+    from adeada.models.backbone_memo import memoize_backbone
+
+    memoize_backbone(unwrap(model), max_mb)
+    return True

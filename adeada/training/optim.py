@@ -53,15 +53,6 @@ def poly_scheduler(optimizer: torch.optim.Optimizer, iterations: int, power: flo
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: max(0.0, 1.0 - k / total) ** power)
 
 
-def set_train_mode(model: torch.nn.Module, freeze_bn: bool) -> None:
-    """train() everywhere, then BatchNorm back to eval when frozen (running stats kept, as the authors)."""
-    model.train()
-    if freeze_bn:
-        for mod in model.modules():
-            if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
-                mod.eval()
-
-
 def autocast(device: torch.device, cfg: TrainConfig) -> ContextManager:
     if device.type == "cuda" and cfg.amp:
         return torch.autocast("cuda", dtype=getattr(torch, cfg.amp_dtype))

@@ -17,7 +17,6 @@ from adeada.training.config import TrainConfig
 from adeada.training.samples import IndexStream, TrainSamples
 from adeada.training.engine import LogFn, prepare_stage, run_stage
 from adeada.training.feature_cache import BackboneCache, can_cache
-from adeada.training.optim import set_train_mode
 from adeada.training.steps import Criterion, cached_batches, forward_logits, loaded_batches, seg_loss, sync_context
 
 SOURCE_STREAM, TARGET_STREAM = 0, 1
@@ -91,7 +90,7 @@ def labelled_indices(dataset: Any, progress: bool = False) -> list[int]:
 def _supervised(model, parts, cfg: TrainConfig, kind, ckpt_path, progress, log_fn, normalize, criterion):
     stage = prepare_stage(model, cfg, kind, asdict(cfg), ckpt_path)
     norm = resolve_normalize(model, normalize)
-    set_train_mode(stage.model, cfg.freeze_bn)
+    stage.model.train()  # BatchNorm stays frozen where model.freeze_bn says so (SegModel.train)
     random_aug = cfg.hflip or cfg.crop_size is not None
     use_cache = cfg.cache_backbone_features and can_cache(stage.model, random_aug)
     streams = []

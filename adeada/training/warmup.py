@@ -22,7 +22,8 @@ from adeada.training.config import WarmupConfig
 from adeada.training.samples import IndexStream, TrainSamples
 from adeada.training.discriminator import OutputSpaceDiscriminator
 from adeada.training.engine import LogFn, prepare_stage, run_stage
-from adeada.training.optim import autocast, set_train_mode
+from adeada.training.feature_cache import remember_backbone
+from adeada.training.optim import autocast
 from adeada.training.steps import forward_logits, loaded_batches, seg_loss, sync_context, upsample
 from adeada.training.supervised import SOURCE_STREAM, TARGET_STREAM, train_source_only
 
@@ -60,7 +61,9 @@ def warmup_adaptsegnet(model: torch.nn.Module, source: Any, target: Any, cfg: Wa
     stage = prepare_stage(model, tc, "warmup", asdict(cfg), ckpt_path,
                           extras={"discriminator": {"module": disc, "optimizer": d_opt}})
     norm = resolve_normalize(model, normalize)
-    set_train_mode(stage.model, tc.freeze_bn)
+    stage.model.train()  # BatchNorm stays frozen where model.freeze_bn says so (SegModel.train)
+    if tc.cache_backbone_features:
+        remember_backbone(model, tc.cache_max_mb)
     disc.train()
     src = loaded_batches(stage, TrainSamples(source, tc.resize, tc.crop_size, tc.hflip),
                          IndexStream(len(source), tc.seed, SOURCE_STREAM), tc.batch_size)

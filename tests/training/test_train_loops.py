@@ -94,13 +94,20 @@ def test_finetune_target_only_never_reads_source():
     assert source.image_loads == [] and source.label_loads == []
 
 
-def test_frozen_bn_keeps_running_stats():
-    model = TinySegNet(3, bn=True)
-    before = model.backbone[1].running_mean.clone()
-    train_source_only(model, TwoDomain(4), cfg(iterations=3), progress=False)
-    assert torch.equal(before, model.backbone[1].running_mean)
-    train_source_only(model, TwoDomain(4), cfg(iterations=3, freeze_bn=False), progress=False)
-    assert not torch.equal(before, model.backbone[1].running_mean)
+@pytest.mark.parametrize("frozen", [True, False])
+def test_model_freeze_bn_is_the_one_batchnorm_switch(frozen):
+    """Training phases have no BatchNorm flag of their own: model.freeze_bn decides in each."""
+    from adeada.models import ModelConfig, build_model
+
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(arch="tiny", pretrained=False, freeze_bn=frozen, channels_last=False), 3)
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    before = [m.running_mean.clone() for m in bns]
+    train_source_only(model, TwoDomain(4), cfg(iterations=2, crop_size=None, hflip=False), progress=False)
+    finetune(model, TwoDomain(4), TwoDomain(4, domain="target"), cfg(iterations=2, crop_size=None, hflip=False),
+             progress=False)
+    kept = [torch.equal(b, m.running_mean) for b, m in zip(before, bns)]
+    assert bns and kept == [frozen] * len(bns)
 
 
 def test_backbone_cache_matches_uncached_training_and_runs_backbone_once_per_image():
@@ -140,3 +147,36 @@ def test_backbone_cache_refused_with_augmentation():
     with pytest.warns(UserWarning, match="random crop/flip"):
         train_source_only(TinySegNet(3, freeze_backbone=True), TwoDomain(2),
                           cfg(iterations=1, cache_backbone_features=True), progress=False)
+
+
+def _frozen_tiny(seed=11, freeze_backbone=True):
+    """A tiny SegModel; seed 11 keeps its backbone's memo store (global, by weights) apart from other tests'."""
+    from adeada.models import ModelConfig, build_model
+
+    torch.manual_seed(seed)
+    return build_model(ModelConfig(arch="tiny", pretrained=False, freeze_backbone=freeze_backbone,
+                                   channels_last=False), 3)
+
+
+def test_adaptsegnet_warmup_honours_cache_backbone_features_with_the_same_numbers():
+    """The warm-up remembers the frozen backbone through the memo: float32, so nothing moves."""
+    results = {}
+    for cache in (False, True):
+        model = _frozen_tiny()
+        wc = WarmupConfig(train=cfg(iterations=4, crop_size=None, hflip=False, cache_backbone_features=cache),
+                          disc_channels=8, lambda_adv=0.01)
+        warmup_adaptsegnet(model, TwoDomain(4, size=(32, 32)), TwoDomain(4, size=(32, 32), domain="target"), wc,
+                           progress=False)
+        results[cache] = model
+    store = getattr(results[True].backbone, "_memo_store", None)
+    assert getattr(results[False].backbone, "_memo_store", None) is None
+    assert store is not None and store.hits > 0
+    for (name, a), b in zip(results[False].state_dict().items(), results[True].state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_adaptsegnet_warmup_says_why_it_cannot_cache_a_trainable_backbone():
+    wc = WarmupConfig(train=cfg(iterations=1, crop_size=None, cache_backbone_features=True), disc_channels=8)
+    with pytest.warns(UserWarning, match="cache_backbone_features ignored: the backbone is not frozen"):
+        warmup_adaptsegnet(_frozen_tiny(freeze_backbone=False), TwoDomain(2, size=(32, 32)),
+                           TwoDomain(2, size=(32, 32), domain="target"), wc, progress=False)
