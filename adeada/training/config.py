@@ -33,12 +33,13 @@ class TrainConfig:
         checkpoint_every: saves ckpt_path every this many steps (0 = only at the end).
         num_workers: DataLoader worker processes (spawned); 0 loads in the main process.
         cache_backbone_features: when the backbone is frozen, run it once per image and keep
-            its output. Fine-tuning and source-only training (when no random augmentation is on)
-            keep it per image as float16 and train only the head; the AdaptSegNet warm-up, whose
-            discriminator needs fresh target outputs anyway, remembers it through the backbone
-            memo (``adeada.models.backbone_memo``, float32, bit-identical to no cache), which it
-            shares with the run's other phases when the run has one.
-        cache_max_mb: memory cap of that cache; images beyond it are recomputed every time.
+            its output in the backbone memo (``adeada.models.backbone_memo``: the one store of
+            every phase; the model is memoised here if the run has not done it). Fine-tuning and
+            source-only training (when no random augmentation is on) then train the head only,
+            without reloading an image; the AdaptSegNet warm-up, whose discriminator needs the
+            whole forward, lets the memo serve its backbone.
+        cache_max_mb: the memo's memory cap when this phase is the one that creates it (a run's
+            memo is capped by ``loop.backbone_memo_mb``); outputs beyond it are recomputed.
         source_weight: weight of the source loss when fine-tuning (0 = target pixels only;
             the source set is then never read).
         device: "auto" (CUDA when available), "cpu", "cuda", ... (under torchrun: the local GPU).

@@ -1,16 +1,19 @@
 """Frozen-backbone fast path: run the backbone once per image, keep its output, train the head only.
 
-Valid only when two loads of an image give the same input (no random crop / flip) and the
-backbone is frozen with BatchNorm in eval mode; ``can_cache`` checks all three.
+The outputs live in the backbone memo, the one store of every phase (statistics, evaluation,
+the warm-up, training). Head-only training is valid only when two loads of an image give the
+same input (no random crop / flip) and the backbone is frozen with BatchNorm in eval mode;
+``can_cache`` checks all three.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
+from typing import Any, Optional
 
 import torch
 
+from adeada.models.backbone_memo import MemoStore, tree_map
 from adeada.training.optim import unwrap
 
 
@@ -42,67 +45,44 @@ def can_cache(model: torch.nn.Module, random_augment: bool) -> bool:
     return reason is None
 
 
-def tree_map(fn: Callable[[torch.Tensor], torch.Tensor], tree: Any) -> Any:
-    if isinstance(tree, torch.Tensor):
-        return fn(tree)
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(tree_map(fn, t) for t in tree)
-    if isinstance(tree, dict):
-        return {k: tree_map(fn, v) for k, v in tree.items()}
-    raise TypeError(f"forward_backbone returned an unsupported {type(tree).__name__}")
+class HeadInputs:
+    """Head-only training's view of the backbone memo: index -> (the memo's key of that image, its label).
 
+    The memo (``adeada.models.backbone_memo``) is the one place a frozen backbone's outputs are
+    kept; this keeps only where each training image's output is, and the image's label, so that a
+    later step neither reloads the image nor runs the backbone.
 
-def tree_cat(trees: list[Any]) -> Any:
-    first = trees[0]
-    if isinstance(first, torch.Tensor):
-        return torch.cat(trees, 0)
-    if isinstance(first, (list, tuple)):
-        return type(first)(tree_cat([t[k] for t in trees]) for k in range(len(first)))
-    return {k: tree_cat([t[k] for t in trees]) for k in first}
+    A reused output is handed out rounded to float16: the head-only path kept its own float16
+    copies until the two caches became one, and the published CamVid results were made that way
+    (the first use of an image in a stage is full precision, as it was). Dropping the rounding
+    moves those results, so it waits for the next rerun of the benchmarks.
+    """
 
-
-def tree_bytes(tree: Any) -> int:
-    total = 0
-    stack = [tree]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, torch.Tensor):
-            total += x.numel() * x.element_size()
-        elif isinstance(x, (list, tuple)):
-            stack.extend(x)
-        elif isinstance(x, dict):
-            stack.extend(x.values())
-    return total
-
-
-class BackboneCache:
-    """index -> (backbone output of that one image as float16 on the CPU, its label), up to ``max_mb``."""
-
-    def __init__(self, max_mb: int) -> None:
-        self.max_bytes = int(max_mb) * 2**20
-        self.bytes = 0
-        self.items: dict[int, tuple[Any, torch.Tensor]] = {}
-        self.full_warned = False
+    def __init__(self, store: MemoStore) -> None:
+        self.store = store
+        self.items: dict[int, tuple[str, torch.Tensor]] = {}
 
     def __contains__(self, idx: int) -> bool:
         return idx in self.items
 
-    def get(self, idx: int) -> tuple[Any, torch.Tensor]:
-        return self.items[idx]
+    def put(self, idx: int, key: str, label: torch.Tensor) -> None:
+        self.items.setdefault(idx, (key, label.to(torch.uint8)))  # train ids and 255 fit in a byte
 
-    def put(self, idx: int, feats: Any, label: torch.Tensor) -> None:
-        if idx in self.items:
-            return
-        small = tree_map(lambda t: t.detach().to("cpu", torch.float16), feats)
-        size = tree_bytes(small) + label.numel()
-        if self.bytes + size > self.max_bytes:
-            if not self.full_warned:
-                warnings.warn(f"backbone cache full at {self.bytes / 2**20:.0f} MB (cache_max_mb): "
-                              "the remaining images are recomputed each time")
-                self.full_warned = True
-            return
-        self.items[idx] = (small, label.to(torch.uint8))  # train ids and 255 fit in a byte
-        self.bytes += size
+    def get(self, idx: int) -> Optional[tuple[Any, torch.Tensor]]:
+        """(backbone output, label) of a known image; None when the memo has evicted its output."""
+        key, label = self.items[idx]
+        feats = self.store.get(key)
+        if feats is None:
+            del self.items[idx]
+            return None
+        return tree_map(lambda t: t.to(torch.float16), feats), label
+
+
+def head_inputs(model: torch.nn.Module, max_mb: int) -> HeadInputs:
+    """The head-only path's view of the model's backbone memo (memoised here, with ``max_mb``, if not yet)."""
+    from adeada.models.backbone_memo import memoize_backbone
+
+    return HeadInputs(memoize_backbone(unwrap(model), max_mb))
 
 
 def remember_backbone(model: torch.nn.Module, max_mb: int) -> bool:
@@ -115,7 +95,5 @@ def remember_backbone(model: torch.nn.Module, max_mb: int) -> bool:
     """
     if not can_cache(model, random_augment=False):
         return False
-    from adeada.models.backbone_memo import memoize_backbone
-
-    memoize_backbone(unwrap(model), max_mb)
+    head_inputs(model, max_mb)
     return True

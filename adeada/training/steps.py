@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from adeada.models.normalization import Normalize, to_input
 from adeada.training.samples import IndexStream, TrainSamples, collate, make_loader
 from adeada.training.engine import Stage
-from adeada.training.feature_cache import BackboneCache, tree_cat, tree_map
+from adeada.models.backbone_memo import memo_keys, tree_cat, tree_map
+from adeada.training.feature_cache import HeadInputs
 from adeada.training.optim import autocast, unwrap
 
 Criterion = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -27,23 +28,25 @@ def loaded_batches(stage: Stage, samples: TrainSamples, stream: IndexStream, bat
 
 
 def cached_batches(stage: Stage, samples: TrainSamples, stream: IndexStream, batch_size: int,
-                   cache: BackboneCache, normalize: Normalize) -> Iterator[Batch]:
-    """Backbone outputs per planned batch, computing (and caching) only the images not seen yet."""
+                   cache: HeadInputs, normalize: Normalize) -> Iterator[Batch]:
+    """Backbone outputs per planned batch: loading and running the backbone only on images not seen yet."""
     model = unwrap(stage.model)
     for it in range(stage.start, stage.cfg.iterations):
         plan = stage_plan(stage, stream, it, batch_size)
+        known = {i: cache.get(i) for i, _ in plan if i in cache}
         fresh: dict[int, tuple[Any, torch.Tensor]] = {}
-        # A batch across an epoch boundary can hold an image twice: compute and store it once.
-        missing = list({i: (i, a) for i, a in plan if i not in cache}.values())
+        # A batch across an epoch boundary can hold an image twice: compute it once.
+        missing = list({i: (i, a) for i, a in plan if known.get(i) is None}.values())
         if missing:
             images, labels, idxs = collate([samples[item] for item in missing])
             with torch.no_grad(), autocast(stage.device, stage.cfg):
-                out = model.forward_backbone(to_input(images, normalize, stage.device))
+                x = to_input(images, normalize, stage.device)
+                out = model.forward_backbone(x)
+                keys = memo_keys(x)  # under the same autocast state as the memo's own keys
             for k, i in enumerate(idxs):
-                one = tree_map(lambda t, k=k: t[k:k + 1], out)
-                fresh[i] = (one, labels[k])
-                cache.put(i, one, labels[k])
-        parts = [fresh[i] if i in fresh else cache.get(i) for i, _ in plan]
+                fresh[i] = (tree_map(lambda t, k=k: t[k:k + 1], out), labels[k])
+                cache.put(i, keys[k], labels[k])
+        parts = [fresh[i] if i in fresh else known[i] for i, _ in plan]
         feats = tree_map(lambda t: t.to(stage.device, torch.float32), tree_cat([p[0] for p in parts]))
         yield "cached", feats, torch.stack([p[1].long() for p in parts])
 

@@ -16,7 +16,7 @@ from adeada.models.normalization import resolve_normalize
 from adeada.training.config import TrainConfig
 from adeada.training.samples import IndexStream, TrainSamples
 from adeada.training.engine import LogFn, prepare_stage, run_stage
-from adeada.training.feature_cache import BackboneCache, can_cache
+from adeada.training.feature_cache import can_cache, head_inputs
 from adeada.training.steps import Criterion, cached_batches, forward_logits, loaded_batches, seg_loss, sync_context
 
 SOURCE_STREAM, TARGET_STREAM = 0, 1
@@ -97,7 +97,8 @@ def _supervised(model, parts, cfg: TrainConfig, kind, ckpt_path, progress, log_f
     for dataset, indices, weight, bs, name, sid in parts:
         samples = TrainSamples(dataset, cfg.resize, cfg.crop_size, cfg.hflip)
         stream = IndexStream(len(dataset), cfg.seed, sid, indices)
-        batches = (cached_batches(stage, samples, stream, bs, BackboneCache(cfg.cache_max_mb), norm) if use_cache
+        batches = (cached_batches(stage, samples, stream, bs, head_inputs(stage.model, cfg.cache_max_mb), norm)
+                   if use_cache
                    else loaded_batches(stage, samples, stream, bs))
         streams.append((name, weight, batches, int(getattr(dataset, "ignore_index", 255))))
 

@@ -143,6 +143,36 @@ def test_backbone_cache_computes_an_image_repeated_within_a_batch_once():
     assert sum(calls) == 3
 
 
+def test_head_only_training_keeps_backbone_outputs_only_in_the_memo():
+    """One store of frozen-backbone outputs: training reads the memo the run already has."""
+    from adeada.models.backbone_memo import memoize_backbone
+
+    torch.manual_seed(21)  # a backbone (and so a memo store) of its own
+    model = TinySegNet(3, freeze_backbone=True)
+    store = memoize_backbone(model, 64)
+    train_source_only(model, TwoDomain(4), cfg(iterations=10, crop_size=None, hflip=False,
+                                               cache_backbone_features=True), progress=False)
+    assert (len(store.items), store.misses) == (4, 4) and store.hits >= 16  # 20 draws of 4 images
+
+
+def test_head_only_training_recomputes_what_the_memo_could_not_keep():
+    ds, c = TwoDomain(4), cfg(iterations=6, crop_size=None, hflip=False)
+    torch.manual_seed(22)
+    plain, tight = TinySegNet(3, freeze_backbone=True), TinySegNet(3, freeze_backbone=True)
+    tight.load_state_dict(plain.state_dict())
+    from adeada.models.backbone_memo import memoize_backbone
+
+    store = memoize_backbone(tight, 0)  # holds nothing
+    calls = []
+    orig = tight.forward_backbone
+    tight.forward_backbone = lambda x: (calls.append(x.shape[0]), orig(x))[1]
+    a = [d["loss"] for _, d in run_logged(train_source_only, plain, ds, c)]
+    b = [d["loss"] for _, d in run_logged(train_source_only, tight, ds, cfg(iterations=6, crop_size=None, hflip=False,
+                                                                           cache_backbone_features=True))]
+    assert len(store.items) == 0 and sum(calls) == 12  # every draw recomputed: nothing rounded either
+    assert np.allclose(a, b, atol=1e-6)
+
+
 def test_backbone_cache_refused_with_augmentation():
     with pytest.warns(UserWarning, match="random crop/flip"):
         train_source_only(TinySegNet(3, freeze_backbone=True), TwoDomain(2),
