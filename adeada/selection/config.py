@@ -122,11 +122,15 @@ def move_legacy_keys(selection: dict) -> list[str]:
 
 @dataclass
 class AdeadaPlusConfig:
-    """ADeADA+'s two changes from ADeADA (``selection.adeada_plus``; see strategies/adeada_plus.py)."""
+    """ADeADA+'s changes from ADeADA (``selection.adeada_plus``; see strategies/adeada_plus.py)."""
 
     fixed_split: bool = True  # density_fraction of every round to the density part (not Eq. 7)
     density_fraction: float = 0.5
     learnt_discount: bool = True  # Eq. 6's class weight x the class's mean (1 - confidence) on the pool
+    # The mixtures' estimator (a key of adeada.selection.density.ESTIMATORS); None: the run's
+    # selection.density.estimator, as ADeADA. Row adeada_plus_diag: "gmm_diag" (docs/benchmarks.md,
+    # "Which density estimator": a candidate, measured, not the default).
+    estimator: Optional[str] = None
 
 
 @dataclass

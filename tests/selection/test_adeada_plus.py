@@ -78,6 +78,24 @@ def test_without_its_changes_it_is_the_papers_row_d():
     np.testing.assert_array_equal(flat.rows, row_d.rows)
 
 
+def test_the_diag_row_is_adeada_plus_with_diagonal_mixtures_and_the_default_keeps_the_runs_estimator():
+    tgt, src = two_classes(seed=4)
+    ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 13 == 0)
+    plus = get_strategy("adeada_plus", _cfg())
+    diag = get_strategy("adeada_plus_diag", _cfg())
+    assert (plus.cfg.density.estimator, diag.cfg.density.estimator) == ("gmm_full", "gmm_diag")
+    # the row is exactly "ADeADA+ with selection.density.estimator: gmm_diag"
+    same = get_strategy("adeada_plus", SelectionConfig(density=DensityConfig(n_jobs=1, estimator="gmm_diag")))
+    a, b = diag.select(tgt, 5000, ctx), same.select(tgt, 5000, ctx)
+    np.testing.assert_array_equal(a.rows, b.rows)
+    assert not np.array_equal(a.rows, plus.select(tgt, 5000, ctx).rows)
+
+
+def test_an_unknown_estimator_is_refused_naming_the_key():
+    with pytest.raises(ValueError, match="selection.adeada_plus.estimator must be one of gmm_full"):
+        get_strategy("adeada_plus", _cfg(estimator="gmm_ful"))
+
+
 def test_a_density_fraction_outside_zero_one_is_refused():
     with pytest.raises(ValueError, match="selection.adeada_plus.density_fraction"):
         get_strategy("adeada_plus", _cfg(density_fraction=1.5))

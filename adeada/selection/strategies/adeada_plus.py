@@ -2,7 +2,7 @@
 
 Two changes from ADeADA, each one setting (``selection.adeada_plus``) with its own ablation row,
 motivated by what the CamVid benchmark measured (docs/benchmarks.md, "Where the density budget
-goes"):
+goes" and "Which density estimator"):
 
 - ``fixed_split`` (row ``adeada_plus_dyn`` turns it off): every round gives ``density_fraction``
   of the budget to the density part and the rest to the uncertainty part, instead of Eq. 7's
@@ -16,6 +16,14 @@ goes"):
   features barely move), so without this the density part keeps buying a class the model already
   segments well (sky: a third of ADeADA's labels on CamVid at IoU above 86%). It reads only the
   model's predictions on the pool, never a label.
+
+A third setting is a candidate, measured but not on by default: ``estimator`` (row
+``adeada_plus_diag``: "gmm_diag") gives the mixtures their own estimator. With about 100 regions
+per component in 256 dimensions the authors' full covariances are singular up to ``reg_covar``
+and explain held-out pool regions far worse than diagonal ones (``benchmarks/heldout_density.py``,
+no label read); with thousands of regions a class they explain them better. Diagonal mixtures
+helped ADeADA+ on CamVid's small pool and not in the paper's regime, so the next step is to
+choose per class by that held-out likelihood.
 
 Everything else (mixtures, Eq. 2 scores, the per-class ranking, the uncertainty part) is ADeADA's.
 """
@@ -45,6 +53,13 @@ class ADeADAPlus(ADeADA):
         over: dict = {"adeada_plus": plus}
         if plus.fixed_split:
             over.update(dynamic_schedule=False, density_fraction=plus.density_fraction)
+        if plus.estimator is not None:
+            from ..density.estimators import ESTIMATORS
+
+            if plus.estimator not in ESTIMATORS:
+                raise ValueError(f"selection.adeada_plus.estimator must be one of {', '.join(ESTIMATORS)} "
+                                 f"or null, got {plus.estimator!r}")
+            over["density"] = dataclasses.replace(cfg.density, estimator=plus.estimator)
         super().__init__(dataclasses.replace(cfg, **over))
 
     def _class_weights(self, target: RegionStats, cand: np.ndarray, kl: np.ndarray, scored: np.ndarray) -> np.ndarray:
@@ -62,9 +77,15 @@ class ADeADAPlusDyn(ADeADAPlus):
 
 
 class ADeADAPlusFlat(ADeADAPlus):
-    """ADeADA+ without the learnt discount: the paper's Table 2 row (d)."""
+    """ADeADA+ without the learnt discount (with ``estimator: null`` too: the paper's Table 2 row (d))."""
 
     name, plus_preset = "adeada_plus_flat", {"learnt_discount": False}
+
+
+class ADeADAPlusDiag(ADeADAPlus):
+    """ADeADA+ with diagonal-covariance mixtures (the candidate third change)."""
+
+    name, plus_preset = "adeada_plus_diag", {"estimator": "gmm_diag"}
 
 
 def unsureness_by_class(target: RegionStats, rows: np.ndarray) -> np.ndarray:
