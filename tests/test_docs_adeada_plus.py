@@ -3,6 +3,8 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "benchmarks" / "camvid_day_dusk"
 
@@ -14,10 +16,18 @@ def _paired_against():
     return mod
 
 
-def test_the_docs_quote_both_tables_exactly(capsys):
+FINE = ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine"
+
+
+@pytest.mark.parametrize("files, reference", [
+    ([RESULTS / "adeada_plus_results.csv", RESULTS / "results.csv"], "adeada_plus"),
+    ([RESULTS / "adeada_plus_diag_results.csv", RESULTS / "adeada_plus_results.csv", RESULTS / "results.csv"],
+     "adeada_plus_diag"),
+    ([FINE / "results.csv", FINE / "adeada_plus_diag_results.csv"], "adeada_plus"),  # protocol 2
+])
+def test_the_docs_quote_both_tables_exactly(capsys, files, reference):
     mod = _paired_against()
-    assert mod.main([str(RESULTS / "adeada_plus_results.csv"), str(RESULTS / "results.csv"),
-                     "--reference", "adeada_plus"]) == 0
+    assert mod.main([str(f) for f in files] + ["--reference", reference]) == 0
     tables = [t.strip() for t in capsys.readouterr().out.strip().split("\n\n")]
     doc = (ROOT / "docs" / "benchmarks.md").read_text()
     assert len(tables) == 2 and all(t.startswith("| strategy |") for t in tables)

@@ -12,10 +12,14 @@ from adeada.reports.paired import paired_differences, paired_markdown, seed_spre
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
-DATA = ROOT / "docs" / "benchmarks" / "camvid_day_dusk"
 # Row (a) of the ablation is ENT (the same regions) and is not run again.
-STRATEGIES = ["rand", "ent", "conf", "mar", "badge", "redal", "aada", "clue", "density", "adeada",
-              "adeada_c", "adeada_d"]
+PAPER = ["rand", "ent", "conf", "mar", "badge", "redal", "aada", "clue", "density", "adeada"]
+# Protocol -> (committed folder, strategies run, prefix of its table markers in the doc).
+PROTOCOLS = {
+    "camvid_day_dusk": (ROOT / "docs" / "benchmarks" / "camvid_day_dusk", PAPER + ["adeada_c", "adeada_d"], ""),
+    "camvid_day_dusk_fine": (ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine",
+                             PAPER + ["adeada_d", "adeada_plus"], "fine_"),
+}
 
 
 def quoted(name: str) -> str:
@@ -26,38 +30,41 @@ def quoted(name: str) -> str:
     return found.group(1).strip()
 
 
-@pytest.fixture(scope="module")
-def summary():
-    return summary_table(read_csv(DATA / "results.csv"))
+@pytest.fixture(scope="module", params=list(PROTOCOLS))
+def protocol(request):
+    folder, strategies, prefix = PROTOCOLS[request.param]
+    rows = read_csv(folder / "results.csv")
+    return {"rows": rows, "summary": summary_table(rows), "strategies": strategies, "prefix": prefix}
 
 
-def test_the_results_file_holds_every_cell():
-    rows = read_csv(DATA / "results.csv")
+def test_the_results_file_holds_every_cell(protocol):
+    rows = protocol["rows"]
     cells = {(r["strategy"], r["seed"]) for r in rows}
-    assert cells == {(s, str(seed)) for s in STRATEGIES + [FULL] for seed in range(3)}
-    for s in STRATEGIES:
+    assert cells == {(s, str(seed)) for s in protocol["strategies"] + [FULL] for seed in range(3)}
+    for s in protocol["strategies"]:
         assert sorted(int(r["round"]) for r in rows if r["strategy"] == s and r["seed"] == "0") == list(range(6))
 
 
-def test_the_main_table_is_the_results_file(summary):
-    assert quoted("main") == table_markdown(summary).strip()
+def test_the_main_table_is_the_results_file(protocol):
+    assert quoted(protocol["prefix"] + "main") == table_markdown(protocol["summary"]).strip()
 
 
-def test_the_ablation_table_is_the_results_file(summary):
-    assert quoted("ablation") == ablation_markdown(summary).strip()
+def test_the_ablation_table_is_the_results_file():
+    folder = PROTOCOLS["camvid_day_dusk"][0]
+    assert quoted("ablation") == ablation_markdown(summary_table(read_csv(folder / "results.csv"))).strip()
 
 
 def test_the_doc_is_linked_from_the_readme_and_its_files_exist():
     assert "docs/benchmarks.md" in (ROOT / "README.md").read_text()
-    for name in re.findall(r"\]\((benchmarks/camvid_day_dusk/[^)]+)\)", DOC.read_text()):
+    for name in re.findall(r"\]\((benchmarks/camvid_day_dusk(?:_fine)?/[^)]+)\)", DOC.read_text()):
         assert (DOC.parent / name).exists(), name
 
 
-def test_the_paired_differences_are_the_results_file(summary):
-    paired = paired_differences(read_csv(DATA / "results.csv"), "adeada", exclude=[FULL])
-    assert quoted("paired") == paired_markdown(paired, round_names(summary)).strip()
+def test_the_paired_differences_are_the_results_file(protocol):
+    paired = paired_differences(protocol["rows"], "adeada", exclude=[FULL])
+    assert quoted(protocol["prefix"] + "paired") == paired_markdown(paired, round_names(protocol["summary"])).strip()
 
 
-def test_the_quoted_spread_is_the_results_file(summary):
-    every = {r["strategy"]: r for r in seed_spread(summary, exclude=[FULL])}["all"]
-    assert f"{every['mean_std']:.2f} mIoU points" in quoted("spread")
+def test_the_quoted_spread_is_the_results_file(protocol):
+    every = {r["strategy"]: r for r in seed_spread(protocol["summary"], exclude=[FULL])}["all"]
+    assert f"{every['mean_std']:.2f} mIoU points" in quoted(protocol["prefix"] + "spread")
