@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                if min((tgt.pred == c).sum(), (src.pred == c).sum()) >= args.min_regions]
     print(f"target {len(tgt):,} regions, source {len(src):,} regions; {len(classes)} classes with >= "
           f"{args.min_regions} regions in both; {args.repeats} random 80/20 splits")
-    rows, totals, seconds = [], {e: [0.0, 0.0, 0] for e in names}, {e: 0.0 for e in names}
+    rows, totals, seconds = [], {e: [0.0, 0.0] for e in names}, {e: 0.0 for e in names}
     for c in classes:
         Xt = tgt.feature[tgt.pred == c].astype(np.float32)
         Xs = src.feature[src.pred == c].astype(np.float32)
@@ -91,7 +91,6 @@ def main(argv: list[str] | None = None) -> int:
             row[f"{name} target"], row[f"{name} source"] = round(t_ll, 1), round(s_ll, 1)
             totals[name][0] += t_ll * len(Xt)
             totals[name][1] += s_ll * len(Xs)
-            totals[name][2] += 1
         rows.append(row)
         print(f"  class {row['class']}: " + ", ".join(f"{n} {row[n + ' target']:.1f} / {row[n + ' source']:.1f}"
                                                       for n in names), flush=True)

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import torch
 
-from adeada.models.backbone_memo import MemoStore, tree_map
+from adeada.models.backbone_memo import MemoStore, memoize_backbone, tree_map
 from adeada.training.optim import unwrap
 
 
@@ -80,8 +80,6 @@ class HeadInputs:
 
 def head_inputs(model: torch.nn.Module, max_mb: int) -> HeadInputs:
     """The head-only path's view of the model's backbone memo (memoised here, with ``max_mb``, if not yet)."""
-    from adeada.models.backbone_memo import memoize_backbone
-
     return HeadInputs(memoize_backbone(unwrap(model), max_mb))
 
 
@@ -95,5 +93,5 @@ def remember_backbone(model: torch.nn.Module, max_mb: int) -> bool:
     """
     if not can_cache(model, random_augment=False):
         return False
-    head_inputs(model, max_mb)
+    memoize_backbone(unwrap(model), max_mb)
     return True

@@ -33,7 +33,7 @@ def cached_batches(stage: Stage, samples: TrainSamples, stream: IndexStream, bat
     model = unwrap(stage.model)
     for it in range(stage.start, stage.cfg.iterations):
         plan = stage_plan(stage, stream, it, batch_size)
-        known = {i: cache.get(i) for i, _ in plan if i in cache}
+        known = {i: cache.get(i) for i in dict.fromkeys(i for i, _ in plan) if i in cache}
         fresh: dict[int, tuple[Any, torch.Tensor]] = {}
         # A batch across an epoch boundary can hold an image twice: compute it once.
         missing = list({i: (i, a) for i, a in plan if known.get(i) is None}.values())

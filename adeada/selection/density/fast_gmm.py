@@ -39,6 +39,16 @@ def sample_rows(n: int, cap: Optional[int], seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
 
 
+def kmeans_start(X: np.ndarray, n_components: int, random_state: Optional[int]) -> np.ndarray:
+    """scikit-learn's mixture start: (N, K) one-hot responsibilities of one k-means run."""
+    from sklearn.cluster import KMeans
+
+    labels = KMeans(n_clusters=n_components, n_init=1, random_state=random_state).fit(X).labels_
+    resp = np.zeros((len(X), n_components), np.float64)
+    resp[np.arange(len(X)), labels] = 1.0
+    return resp
+
+
 def take_sample(X: np.ndarray, cap: Optional[int], seed: int) -> np.ndarray:
     """The rows of :func:`sample_rows` of ``X``; ``X`` itself (no copy) when nothing is left out."""
     if cap is None or len(X) <= cap:
@@ -66,14 +76,6 @@ class SampledGaussianMixture:
         self.max_fit_regions = max_fit_regions
         self.tol = tol
         self.reg_covar = reg_covar
-
-    def _kmeans_resp(self, X: np.ndarray) -> np.ndarray:
-        from sklearn.cluster import KMeans
-
-        labels = KMeans(n_clusters=self.n_components, n_init=1, random_state=self.random_state).fit(X).labels_
-        resp = np.zeros((len(X), self.n_components), np.float64)
-        resp[np.arange(len(X)), labels] = 1.0
-        return resp
 
     def _m_step(self, X: np.ndarray, resp: np.ndarray) -> None:
         N, D = X.shape
@@ -135,7 +137,7 @@ class SampledGaussianMixture:
         X = np.ascontiguousarray(take_sample(X, self.max_fit_regions, self.random_state), dtype=np.float32)
         if len(X) < max(self.n_components, 2):
             raise ValueError(f"Expected n_samples >= n_components, got {len(X)} < {self.n_components}")
-        self._m_step(X, self._kmeans_resp(X))
+        self._m_step(X, kmeans_start(X, self.n_components, self.random_state))
         lower, self.converged_, self.n_iter_ = -math.inf, False, 0
         for it in range(1, self.max_iter + 1):
             norm, log_resp = self._log_normalise(self._weighted_log_prob(X))

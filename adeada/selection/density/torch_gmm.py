@@ -22,6 +22,8 @@ from typing import Literal, Optional
 import numpy as np
 import torch
 
+from .fast_gmm import kmeans_start
+
 
 class TorchGaussianMixture:
     """scikit-learn-compatible ``fit`` / ``score_samples`` for ``covariance_type="full"``.
@@ -48,16 +50,6 @@ class TorchGaussianMixture:
         self.precision = precision
 
     # --- scikit-learn's steps -------------------------------------------------------------
-    def _init_resp(self, X: np.ndarray) -> np.ndarray:
-        from sklearn.cluster import KMeans
-        from sklearn.utils import check_random_state
-
-        rs = check_random_state(self.random_state)
-        labels = KMeans(n_clusters=self.n_components, n_init=1, random_state=rs).fit(X).labels_
-        resp = np.zeros((len(X), self.n_components), dtype=np.float64)
-        resp[np.arange(len(X)), labels] = 1
-        return resp
-
     def _estimate_parameters(self, X: torch.Tensor, resp: torch.Tensor):
         nk = resp.sum(0) + 10 * torch.finfo(resp.dtype).eps
         means = (resp.T @ X) / nk[:, None]
@@ -111,7 +103,7 @@ class TorchGaussianMixture:
         X = np.asarray(X, dtype=np.float64)
         if X.shape[0] < max(self.n_components, 2):
             raise ValueError(f"Expected n_samples >= n_components, got {X.shape[0]} < {self.n_components}")
-        resp = torch.as_tensor(self._init_resp(X), device=self.device)
+        resp = torch.as_tensor(kmeans_start(X, self.n_components, self.random_state), device=self.device)
         Xt = torch.as_tensor(X, device=self.device)
         nk, self.means_t, cov = self._estimate_parameters(Xt, resp)
         self.weights_t = nk / X.shape[0]
