@@ -1,0 +1,178 @@
+"""The fine-tuning recipe's own noise: the same start weights and the same bought labels, several seeds.
+
+A comparison's spread over seeds mixes two things: runs of a strategy buy different regions, and
+fine-tuning on the same regions ends in different places depending on the batch order. This holds
+the first fixed and measures the second. A *condition* is a finished run folder and a round k:
+start from the run's weights after round k-1, train on the labels it bought in rounds 1..k, and
+evaluate on its test set, exactly as the round's train and evaluate steps do. Each *recipe*
+(fine-tuning fields over the run's config) is trained with every seed of ``--seeds``; with the
+run's own recipe and seed it gives the run's round-k mIoU to the last digit.
+
+    python benchmarks/recipe_noise.py OUT.csv \
+        --condition ent_r1=runs/camvid_fine/ent/seed0:1 --condition rand_r1=runs/camvid_fine/rand/seed0:1 \
+        --recipe base --recipe avg100:average_last=1.0 --recipe lr1:lr=0.001,average_last=1.0 \
+        [--seeds 0,1,2,3] [--jobs 2]
+
+OUT.csv gets a row per (condition, recipe, seed) as it finishes; rows already in it are kept and
+not trained again, so a stopped measurement resumes. It prints, per recipe, the standard
+deviation over seeds of each condition and their mean, and the mean mIoU (a recipe that is steady
+but trains less shows there). Never reads a target label that the run did not buy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from adeada.reports.tables import format_markdown_table
+
+FIELDS = ["condition", "recipe", "seed", "miou", "train_seconds"]
+_CONTEXTS: dict[str, Any] = {}
+
+
+def parse_condition(text: str) -> tuple[str, Path, int]:
+    """NAME=FOLDER:ROUND -> (name, folder, round)."""
+    name, sep, rest = text.partition("=")
+    folder, sep2, k = rest.rpartition(":")
+    if not (sep and sep2 and name and folder and k.isdigit() and int(k) >= 1):
+        raise ValueError(f"--condition {text!r}: expected NAME=RUN_FOLDER:ROUND with ROUND >= 1")
+    return name, Path(folder), int(k)
+
+
+def parse_recipe(text: str) -> tuple[str, dict[str, str]]:
+    """NAME[:field=value,...] -> (name, {field: value}); values are typed by the config loader."""
+    name, _, sets = text.partition(":")
+    pairs = [p for p in sets.split(",") if p]
+    bad = [p for p in pairs if "=" not in p]
+    if not name or bad:
+        raise ValueError(f"--recipe {text!r}: expected NAME or NAME:field=value,field=value (finetune fields)")
+    return name, dict(p.split("=", 1) for p in pairs)
+
+
+def _context(folder: Path, recipe: dict[str, str]):
+    from adeada.active.context import RunContext
+    from adeada.active.rundir import RunDir
+    from adeada.config import load_run_config
+
+    # One context per run folder and recipe: its datasets and backbone memo serve every seed.
+    key = f"{folder}|{sorted(recipe.items())}"
+    if key not in _CONTEXTS:
+        config = folder / "config.yaml"
+        if not config.is_file():
+            raise FileNotFoundError(f"{config}: not a run folder (no config.yaml)")
+        cfg = load_run_config(config, [f"finetune.{k}={v}" for k, v in recipe.items()])
+        _CONTEXTS[key] = RunContext(cfg, RunDir(folder), progress=False)
+    return _CONTEXTS[key]
+
+
+def train_and_evaluate(folder: Path, k: int, recipe: dict[str, str], seed: int) -> tuple[float, float]:
+    """(mIoU in %, training seconds) of round ``k`` of the run in ``folder`` redone with ``recipe`` and ``seed``."""
+    from adeada.active.phases.train import round_finetune_config, target_training_set
+    from adeada.evaluation import evaluate
+    from adeada.training import finetune
+
+    ctx = _context(folder, recipe)
+    ctx.cfg = dataclasses.replace(ctx.cfg, loop=dataclasses.replace(ctx.cfg.loop, seed=seed))
+    start = ctx.round_checkpoint(k - 1)
+    if not start.is_file():
+        raise FileNotFoundError(f"{start}: round {k - 1} of {folder} has no weights")
+    model = ctx.load_model(start)
+    t0 = time.perf_counter()
+    model = finetune(model, ctx.source, target_training_set(ctx, k), round_finetune_config(ctx.cfg, k),
+                     progress=False)
+    took = time.perf_counter() - t0
+    ev = ctx.cfg.evaluation
+    result = evaluate(model, ctx.test, ctx.num_classes, device=str(ctx.device), normalize=model.normalize,
+                      batch_size=ev.batch_size, resize=ev.resize, progress=False, eval_classes=ev.eval_classes,
+                      bf16=ev.bf16, num_workers=0)
+    return 100.0 * float(result.miou), took
+
+
+def _job(args: tuple) -> list:
+    import torch
+
+    torch.set_num_threads(1)
+    name, folder, k, rname, recipe, seed = args
+    miou, took = train_and_evaluate(folder, k, recipe, seed)
+    return [name, rname, seed, miou, round(took, 1)]
+
+
+def summary(rows: list[dict]) -> str:
+    """Markdown: per recipe, std over seeds for each condition and their mean, and the mean mIoU."""
+    conds = list(dict.fromkeys(r["condition"] for r in rows))
+    out = []
+    for rname in dict.fromkeys(r["recipe"] for r in rows):
+        line: dict[str, Any] = {"recipe": rname}
+        stds, means = [], []
+        for c in conds:
+            v = [float(r["miou"]) for r in rows if r["recipe"] == rname and r["condition"] == c]
+            if len(v) >= 2:
+                stds.append(statistics.stdev(v))
+                means.append(statistics.fmean(v))
+                line[c] = f"{stds[-1]:.2f}"
+            else:
+                line[c] = "-"
+        line["mean std"] = f"{statistics.fmean(stds):.2f}" if stds else "-"
+        line["mean mIoU"] = f"{statistics.fmean(means):.2f}" if means else "-"
+        out.append(line)
+    return format_markdown_table(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path, help="CSV of every (condition, recipe, seed): appended to, resumable")
+    ap.add_argument("--condition", action="append", required=True, help="NAME=RUN_FOLDER:ROUND (repeatable)")
+    ap.add_argument("--recipe", action="append", default=None,
+                    help="NAME[:field=value,...] of finetune fields (repeatable; default: the run's own, 'base')")
+    ap.add_argument("--seeds", default="0,1,2,3", help="comma-separated run seeds (default 0,1,2,3)")
+    ap.add_argument("--jobs", type=int, default=1, help="worker processes, one thread each (default 1)")
+    args = ap.parse_args(argv)
+    try:
+        conditions = [parse_condition(c) for c in args.condition]
+        recipes = [parse_recipe(r) for r in (args.recipe or ["base"])]
+        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    except ValueError as err:
+        print(f"recipe_noise: {err}", file=sys.stderr)
+        return 2
+    done: set[tuple[str, str, int]] = set()
+    if args.out.is_file():
+        with open(args.out, newline="") as f:
+            done = {(r["condition"], r["recipe"], int(r["seed"])) for r in csv.DictReader(f)}
+    jobs = [(name, folder, k, rname, recipe, seed) for rname, recipe in recipes for name, folder, k in conditions
+            for seed in seeds if (name, rname, seed) not in done]
+    print(f"recipe_noise: {len(jobs)} fine-tunings to run ({len(done)} already in {args.out})", flush=True)
+    new = not args.out.is_file()
+    with open(args.out, "a", newline="") as f:
+        writer = csv.writer(f)
+        if new:
+            writer.writerow(FIELDS)
+        if args.jobs > 1 and len(jobs) > 1:
+            from multiprocessing import get_context
+
+            os.environ.setdefault("OMP_NUM_THREADS", "1")
+            with get_context("spawn").Pool(args.jobs) as pool:
+                for n, row in enumerate(pool.imap_unordered(_job, jobs), 1):
+                    writer.writerow(row)
+                    f.flush()
+                    print(f"[{n}/{len(jobs)}]", *row, flush=True)
+        else:
+            for n, job in enumerate(jobs, 1):
+                row = _job(job)
+                writer.writerow(row)
+                f.flush()
+                print(f"[{n}/{len(jobs)}]", *row, flush=True)
+    with open(args.out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    print(summary(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

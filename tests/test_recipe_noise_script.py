@@ -1,0 +1,61 @@
+"""benchmarks/recipe_noise.py: fine-tuning noise with the selection held fixed."""
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+
+from adeada.active.loop import run_loop
+from adeada.active.rundir import read_csv
+from adeada.config import load_run_config
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("recipe_noise", ROOT / "benchmarks" / "recipe_noise.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    from tests.tiny_run import TINY
+
+    root = tmp_path_factory.mktemp("recipe")
+    path = root / "tiny.yaml"
+    path.write_text(yaml.safe_dump(dict(TINY, cache_dir=str(root / "cache"),
+                                        selection=dict(TINY["selection"], strategy="rand"),
+                                        loop=dict(TINY["loop"], rounds=1, seed=1))))
+    return run_loop(load_run_config(path), root / "run", progress=False)
+
+
+def test_the_runs_own_recipe_and_seed_give_its_round_back_and_other_seeds_and_recipes_differ(tiny_run, tmp_path, capsys):
+    out = tmp_path / "noise.csv"
+    argv = [str(out), "--condition", f"r1={tiny_run.root}:1", "--recipe", "base",
+            "--recipe", "long:iterations=8,average_last=1.0", "--seeds", "1,2", "--jobs", "1"]
+    assert _script().main(argv) == 0
+    rows = {(r["recipe"], int(r["seed"])): float(r["miou"]) for r in csv.DictReader(open(out))}
+    assert set(rows) == {("base", 1), ("base", 2), ("long", 1), ("long", 2)}
+    run_miou = 100 * float([r for r in read_csv(tiny_run.metrics_csv) if int(r["round"]) == 1][0]["miou"])
+    assert rows[("base", 1)] == pytest.approx(run_miou, abs=1e-9)  # the round, redone exactly
+    assert len(set(rows.values())) == 4  # another seed, another recipe: another model
+    text = capsys.readouterr().out
+    assert "| recipe | r1 | mean std | mean mIoU |" in text and "| long |" in text
+    # A second call finds every row done and trains nothing.
+    assert _script().main(argv) == 0
+    assert "0 fine-tunings to run (4 already in" in capsys.readouterr().out
+    assert len(open(out).read().splitlines()) == 5
+
+
+@pytest.mark.parametrize("flag,value", [("--condition", "r1=somewhere"), ("--condition", "r1=runs/x:0"),
+                                        ("--recipe", "fast:iterations")])
+def test_malformed_arguments_are_refused_with_the_expected_form(tmp_path, capsys, flag, value):
+    argv = [str(tmp_path / "o.csv"), "--condition", "r1=runs/x:1", flag, value]
+    assert _script().main(argv) == 2
+    assert "expected" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
