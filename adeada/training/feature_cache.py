@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import torch
 
-from adeada.models.backbone_memo import MemoStore, memoize_backbone, tree_map
+from adeada.models.backbone_memo import MemoStore, memoize_backbone
 from adeada.training.optim import unwrap
 
 
@@ -50,12 +50,8 @@ class HeadInputs:
 
     The memo (``adeada.models.backbone_memo``) is the one place a frozen backbone's outputs are
     kept; this keeps only where each training image's output is, and the image's label, so that a
-    later step neither reloads the image nor runs the backbone.
-
-    A reused output is handed out rounded to float16: the head-only path kept its own float16
-    copies until the two caches became one, and the published CamVid results were made that way
-    (the first use of an image in a stage is full precision, as it was). Dropping the rounding
-    moves those results, so it waits for the next rerun of the benchmarks.
+    later step neither reloads the image nor runs the backbone. Outputs are handed out as the memo
+    keeps them (float32): training on them equals training without the memo.
     """
 
     def __init__(self, store: MemoStore) -> None:
@@ -75,7 +71,7 @@ class HeadInputs:
         if feats is None:
             del self.items[idx]
             return None
-        return tree_map(lambda t: t.to(torch.float16), feats), label
+        return feats, label
 
 
 def head_inputs(model: torch.nn.Module, max_mb: int) -> HeadInputs:
