@@ -13,6 +13,10 @@ run's own recipe and seed it gives the run's round-k mIoU to the last digit.
         --recipe base --recipe avg100:average_last=1.0 --recipe lr1:lr=0.001,average_last=1.0 \
         [--seeds 0,1,2,3] [--jobs 2]
 
+With ``--split`` it also separates, under each recipe, the std that comes from fine-tuning
+from the std that comes from which regions were bought, when the conditions are the same round
+of runs of one strategy that bought different regions (RAND's seeds, say).
+
 OUT.csv gets a row per (condition, recipe, seed) as it finishes; rows already in it are kept and
 not trained again, so a stopped measurement resumes. It prints, per recipe, the standard
 deviation over seeds of each condition and their mean, and the mean mIoU (a recipe that is steady
@@ -125,14 +129,47 @@ def summary(rows: list[dict]) -> str:
     return format_markdown_table(out)
 
 
+def split_noise(rows: list[dict]) -> tuple[float, float]:
+    """(training std, selection std) when every condition is another selection of one strategy.
+
+    The training variance is the pooled variance within a condition (same regions, other seeds);
+    the selection variance is what the spread of the conditions' means has beyond it (variance of
+    the means minus the training variance over the seeds per condition, floored at 0).
+    """
+    by: dict[str, list[float]] = {}
+    for r in rows:
+        by.setdefault(r["condition"], []).append(float(r["miou"]))
+    if len(by) < 2 or min(len(v) for v in by.values()) < 2:
+        raise ValueError("the split needs at least 2 conditions with at least 2 seeds each")
+    within = statistics.fmean(statistics.variance(v) for v in by.values())
+    n = min(len(v) for v in by.values())
+    between = statistics.variance([statistics.fmean(v) for v in by.values()]) - within / n
+    return within ** 0.5, max(between, 0.0) ** 0.5
+
+
+def split_row(rows: list[dict]) -> dict[str, str]:
+    """One table row of ``split_noise``: each selection's mean mIoU over seeds, and the two stds."""
+    train, select = split_noise(rows)
+    by: dict[str, list[float]] = {}
+    for r in rows:
+        by.setdefault(r["condition"], []).append(float(r["miou"]))
+    return {"selections": str(len(by)), "seeds each": str(min(len(v) for v in by.values())),
+            "mean mIoU of each selection": ", ".join(f"{statistics.fmean(v):.2f}" for v in by.values()),
+            "std from fine-tuning": f"{train:.2f}", "std from the selection": f"{select:.2f}"}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path, help="CSV of every (condition, recipe, seed): appended to, resumable")
-    ap.add_argument("--condition", action="append", required=True, help="NAME=RUN_FOLDER:ROUND (repeatable)")
+    ap.add_argument("--condition", action="append", default=[],
+                    help="NAME=RUN_FOLDER:ROUND (repeatable; none: only summarise OUT)")
     ap.add_argument("--recipe", action="append", default=None,
                     help="NAME[:field=value,...] of finetune fields (repeatable; default: the run's own, 'base')")
     ap.add_argument("--seeds", default="0,1,2,3", help="comma-separated run seeds (default 0,1,2,3)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes, one thread each (default 1)")
+    ap.add_argument("--split", action="store_true",
+                    help="also print the training / selection split of the std (the conditions being other "
+                         "selections of one strategy, under one recipe)")
     args = ap.parse_args(argv)
     try:
         conditions = [parse_condition(c) for c in args.condition]
@@ -141,23 +178,46 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"recipe_noise: {err}", file=sys.stderr)
         return 2
+    if not conditions and not args.out.is_file():
+        print(f"recipe_noise: {args.out} does not exist and no --condition was given: nothing to summarise",
+              file=sys.stderr)
+        return 2
     done: set[tuple[str, str, int]] = set()
     if args.out.is_file():
         with open(args.out, newline="") as f:
             done = {(r["condition"], r["recipe"], int(r["seed"])) for r in csv.DictReader(f)}
     jobs = [(name, folder, k, rname, recipe, seed) for rname, recipe in recipes for name, folder, k in conditions
             for seed in seeds if (name, rname, seed) not in done]
-    print(f"recipe_noise: {len(jobs)} fine-tunings to run ({len(done)} already in {args.out})", flush=True)
-    new = not args.out.is_file()
-    with open(args.out, "a", newline="") as f:
+    if conditions:
+        print(f"recipe_noise: {len(jobs)} fine-tunings to run ({len(done)} already in {args.out})", flush=True)
+        _train_all(args.out, jobs, args.jobs)
+    with open(args.out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    print(summary(rows))
+    if args.split:
+        for rname in dict.fromkeys(r["recipe"] for r in rows):
+            try:
+                row = split_row([r for r in rows if r["recipe"] == rname])
+            except ValueError as err:
+                print(f"{rname}: {err}")
+                continue
+            print(f"{rname}: std from fine-tuning {row['std from fine-tuning']}, from the selection "
+                  f"{row['std from the selection']} (mean mIoU of each selection: {row['mean mIoU of each selection']})")
+    return 0
+
+
+def _train_all(out: Path, jobs: list[tuple], workers: int) -> None:
+    """Runs the fine-tunings, appending each row to ``out`` as it finishes."""
+    new = not out.is_file()
+    with open(out, "a", newline="") as f:
         writer = csv.writer(f)
         if new:
             writer.writerow(FIELDS)
-        if args.jobs > 1 and len(jobs) > 1:
+        if workers > 1 and len(jobs) > 1:
             from multiprocessing import get_context
 
             os.environ.setdefault("OMP_NUM_THREADS", "1")
-            with get_context("spawn").Pool(args.jobs) as pool:
+            with get_context("spawn").Pool(workers) as pool:
                 for n, row in enumerate(pool.imap_unordered(_job, jobs), 1):
                     writer.writerow(row)
                     f.flush()
@@ -168,10 +228,6 @@ def main(argv: list[str] | None = None) -> int:
                 writer.writerow(row)
                 f.flush()
                 print(f"[{n}/{len(jobs)}]", *row, flush=True)
-    with open(args.out, newline="") as f:
-        rows = list(csv.DictReader(f))
-    print(summary(rows))
-    return 0
 
 
 if __name__ == "__main__":

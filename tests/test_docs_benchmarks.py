@@ -56,7 +56,7 @@ def test_the_ablation_table_is_the_results_file():
 
 def test_the_doc_is_linked_from_the_readme_and_its_files_exist():
     assert "docs/benchmarks.md" in (ROOT / "README.md").read_text()
-    for name in re.findall(r"\]\((benchmarks/camvid_day_dusk(?:_fine)?/[^)]+)\)", DOC.read_text()):
+    for name in re.findall(r"\]\(((?:\.\./)?benchmarks/[^)#]+)\)", DOC.read_text()):
         assert (DOC.parent / name).exists(), name
 
 
@@ -68,3 +68,27 @@ def test_the_paired_differences_are_the_results_file(protocol):
 def test_the_quoted_spread_is_the_results_file(protocol):
     every = {r["strategy"]: r for r in seed_spread(protocol["summary"], exclude=[FULL])}["all"]
     assert f"{every['mean_std']:.2f} mIoU points" in quoted(protocol["prefix"] + "spread")
+
+
+def _recipe_noise():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("recipe_noise", ROOT / "benchmarks" / "recipe_noise.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def recipe_tables() -> dict[str, str]:
+    """The recipe-2 section's tables, made from its committed files by benchmarks/recipe_noise.py."""
+    from adeada.reports.tables import format_markdown_table
+
+    mod, folder = _recipe_noise(), ROOT / "docs" / "benchmarks" / "recipe2"
+    split = [dict(protocol=p, **mod.split_row(read_csv(folder / f"rand_selections_{p}.csv"))) for p in ("p1", "p2")]
+    return {"recipe_noise": mod.summary(read_csv(folder / "recipe_noise.csv")).strip(),
+            "rand_split": format_markdown_table(split).strip()}
+
+
+@pytest.mark.parametrize("name", ["recipe_noise", "rand_split"])
+def test_the_recipe_tables_are_the_committed_measurements(name):
+    assert quoted(name) == recipe_tables()[name]

@@ -59,3 +59,27 @@ def test_malformed_arguments_are_refused_with_the_expected_form(tmp_path, capsys
     assert _script().main(argv) == 2
     assert "expected" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_split_separates_training_from_selection_noise_by_hand():
+    rows = [{"condition": c, "miou": m} for c, ms in (("a", (1.0, 3.0)), ("b", (5.0, 7.0))) for m in ms]
+    train, select = _script().split_noise(rows)
+    # within each selection: variance 2; the means 2 and 6: variance 8, minus 2 / 2 seeds = 7
+    assert train == pytest.approx(2 ** 0.5)
+    assert select == pytest.approx(7 ** 0.5)
+    same = [{"condition": c, "miou": m} for c in ("a", "b") for m in (1.0, 3.0)]
+    assert _script().split_noise(same) == (pytest.approx(2 ** 0.5), 0.0)  # floored, not negative
+    with pytest.raises(ValueError, match="at least 2 conditions"):
+        _script().split_noise(rows[:2])
+
+
+def test_without_conditions_it_summarises_the_csv_and_refuses_a_missing_one(tmp_path, capsys):
+    out = tmp_path / "n.csv"
+    assert _script().main([str(out)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    out.write_text("condition,recipe,seed,miou,train_seconds\n"
+                   "a,r,0,30,1\na,r,1,32,1\nb,r,0,40,1\nb,r,1,40,1\n")
+    assert _script().main([str(out), "--split"]) == 0
+    text = capsys.readouterr().out
+    assert "| r | 1.41 | 0.00 | 0.71 | 35.50 |" in text
+    assert "r: std from fine-tuning 1.00, from the selection" in text
