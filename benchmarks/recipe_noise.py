@@ -78,25 +78,19 @@ def _context(folder: Path, recipe: dict[str, str]):
 
 def train_and_evaluate(folder: Path, k: int, recipe: dict[str, str], seed: int) -> tuple[float, float]:
     """(mIoU in %, training seconds) of round ``k`` of the run in ``folder`` redone with ``recipe`` and ``seed``."""
+    from adeada.active.phases.evaluate import test_result
     from adeada.active.phases.train import round_finetune_config, target_training_set
-    from adeada.evaluation import evaluate
     from adeada.training import finetune
 
     ctx = _context(folder, recipe)
-    ctx.cfg = dataclasses.replace(ctx.cfg, loop=dataclasses.replace(ctx.cfg.loop, seed=seed))
     start = ctx.round_checkpoint(k - 1)
     if not start.is_file():
         raise FileNotFoundError(f"{start}: round {k - 1} of {folder} has no weights")
-    model = ctx.load_model(start)
+    cfg = round_finetune_config(dataclasses.replace(ctx.cfg, loop=dataclasses.replace(ctx.cfg.loop, seed=seed)), k)
     t0 = time.perf_counter()
-    model = finetune(model, ctx.source, target_training_set(ctx, k), round_finetune_config(ctx.cfg, k),
-                     progress=False)
+    model = finetune(ctx.load_model(start), ctx.source, target_training_set(ctx, k), cfg, progress=False)
     took = time.perf_counter() - t0
-    ev = ctx.cfg.evaluation
-    result = evaluate(model, ctx.test, ctx.num_classes, device=str(ctx.device), normalize=model.normalize,
-                      batch_size=ev.batch_size, resize=ev.resize, progress=False, eval_classes=ev.eval_classes,
-                      bf16=ev.bf16, num_workers=0)
-    return 100.0 * float(result.miou), took
+    return 100.0 * float(test_result(ctx, model).miou), took
 
 
 def _job(args: tuple) -> list:
@@ -108,23 +102,24 @@ def _job(args: tuple) -> list:
     return [name, rname, seed, miou, round(took, 1)]
 
 
+def by_condition(rows: list[dict]) -> dict[str, list[float]]:
+    """mIoU values per condition, in the rows' order."""
+    by: dict[str, list[float]] = {}
+    for r in rows:
+        by.setdefault(r["condition"], []).append(float(r["miou"]))
+    return by
+
+
 def summary(rows: list[dict]) -> str:
     """Markdown: per recipe, std over seeds for each condition and their mean, and the mean mIoU."""
     conds = list(dict.fromkeys(r["condition"] for r in rows))
     out = []
     for rname in dict.fromkeys(r["recipe"] for r in rows):
-        line: dict[str, Any] = {"recipe": rname}
-        stds, means = [], []
-        for c in conds:
-            v = [float(r["miou"]) for r in rows if r["recipe"] == rname and r["condition"] == c]
-            if len(v) >= 2:
-                stds.append(statistics.stdev(v))
-                means.append(statistics.fmean(v))
-                line[c] = f"{stds[-1]:.2f}"
-            else:
-                line[c] = "-"
-        line["mean std"] = f"{statistics.fmean(stds):.2f}" if stds else "-"
-        line["mean mIoU"] = f"{statistics.fmean(means):.2f}" if means else "-"
+        by = {c: v for c, v in by_condition([r for r in rows if r["recipe"] == rname]).items() if len(v) >= 2}
+        stds = {c: statistics.stdev(v) for c, v in by.items()}
+        line: dict[str, Any] = {"recipe": rname, **{c: f"{stds[c]:.2f}" if c in stds else "-" for c in conds}}
+        line["mean std"] = f"{statistics.fmean(stds.values()):.2f}" if stds else "-"
+        line["mean mIoU"] = f"{statistics.fmean(statistics.fmean(v) for v in by.values()):.2f}" if by else "-"
         out.append(line)
     return format_markdown_table(out)
 
@@ -136,9 +131,7 @@ def split_noise(rows: list[dict]) -> tuple[float, float]:
     the selection variance is what the spread of the conditions' means has beyond it (variance of
     the means minus the training variance over the seeds per condition, floored at 0).
     """
-    by: dict[str, list[float]] = {}
-    for r in rows:
-        by.setdefault(r["condition"], []).append(float(r["miou"]))
+    by = by_condition(rows)
     if len(by) < 2 or min(len(v) for v in by.values()) < 2:
         raise ValueError("the split needs at least 2 conditions with at least 2 seeds each")
     within = statistics.fmean(statistics.variance(v) for v in by.values())
@@ -150,9 +143,7 @@ def split_noise(rows: list[dict]) -> tuple[float, float]:
 def split_row(rows: list[dict]) -> dict[str, str]:
     """One table row of ``split_noise``: each selection's mean mIoU over seeds, and the two stds."""
     train, select = split_noise(rows)
-    by: dict[str, list[float]] = {}
-    for r in rows:
-        by.setdefault(r["condition"], []).append(float(r["miou"]))
+    by = by_condition(rows)
     return {"selections": str(len(by)), "seeds each": str(min(len(v) for v in by.values())),
             "mean mIoU of each selection": ", ".join(f"{statistics.fmean(v):.2f}" for v in by.values()),
             "std from fine-tuning": f"{train:.2f}", "std from the selection": f"{select:.2f}"}
@@ -208,26 +199,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def _train_all(out: Path, jobs: list[tuple], workers: int) -> None:
     """Runs the fine-tunings, appending each row to ``out`` as it finishes."""
+    from contextlib import nullcontext
+    from multiprocessing import get_context
+
     new = not out.is_file()
-    with open(out, "a", newline="") as f:
+    parallel = workers > 1 and len(jobs) > 1
+    if parallel:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+    with open(out, "a", newline="") as f, (get_context("spawn").Pool(workers) if parallel else nullcontext()) as pool:
         writer = csv.writer(f)
         if new:
             writer.writerow(FIELDS)
-        if workers > 1 and len(jobs) > 1:
-            from multiprocessing import get_context
-
-            os.environ.setdefault("OMP_NUM_THREADS", "1")
-            with get_context("spawn").Pool(workers) as pool:
-                for n, row in enumerate(pool.imap_unordered(_job, jobs), 1):
-                    writer.writerow(row)
-                    f.flush()
-                    print(f"[{n}/{len(jobs)}]", *row, flush=True)
-        else:
-            for n, job in enumerate(jobs, 1):
-                row = _job(job)
-                writer.writerow(row)
-                f.flush()
-                print(f"[{n}/{len(jobs)}]", *row, flush=True)
+        for n, row in enumerate(pool.imap_unordered(_job, jobs) if parallel else map(_job, jobs), 1):
+            writer.writerow(row)
+            f.flush()
+            print(f"[{n}/{len(jobs)}]", *row, flush=True)
 
 
 if __name__ == "__main__":

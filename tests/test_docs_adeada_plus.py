@@ -1,19 +1,16 @@
 """docs/benchmarks.md's ADeADA+ tables are what benchmarks/paired_against.py makes of the committed results."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+from tests.scripts import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "benchmarks" / "camvid_day_dusk"
 
 
 def _paired_against():
-    spec = importlib.util.spec_from_file_location("paired_against", ROOT / "benchmarks" / "paired_against.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("paired_against")
 
 
 FINE = ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine"

@@ -9,6 +9,7 @@ from adeada.reports.compare_tables import FULL, ablation_markdown, round_names, 
 from adeada.active.rundir import read_csv
 from adeada.reports import summary_table
 from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
+from tests.scripts import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -71,12 +72,7 @@ def test_the_quoted_spread_is_the_results_file(protocol):
 
 
 def _recipe_noise():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("recipe_noise", ROOT / "benchmarks" / "recipe_noise.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("recipe_noise")
 
 
 def recipe_tables() -> dict[str, str]:

@@ -1,20 +1,15 @@
 """benchmarks/heldout_density.py: the measurement behind ADeADA+'s diagonal mixtures."""
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 
 from adeada.selection.stats import RegionStats
+from tests.scripts import load_benchmark
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("heldout_density", ROOT / "benchmarks" / "heldout_density.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("heldout_density")
 
 
 def _table(X, pred):

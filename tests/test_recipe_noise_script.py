@@ -1,8 +1,6 @@
 """benchmarks/recipe_noise.py: fine-tuning noise with the selection held fixed."""
 
 import csv
-import importlib.util
-from pathlib import Path
 
 import pytest
 import yaml
@@ -10,16 +8,13 @@ import yaml
 from adeada.active.loop import run_loop
 from adeada.active.rundir import read_csv
 from adeada.config import load_run_config
+from tests.scripts import load_benchmark
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("recipe_noise", ROOT / "benchmarks" / "recipe_noise.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("recipe_noise")
 
 
 @pytest.fixture(scope="module")

@@ -16,15 +16,19 @@ def labelled_pixels_after(ctx: RunContext, k: int) -> int:
     return sum(int(r["pixels"]) for j in range(1, k + 1) for r in read_selection(ctx.run, j))
 
 
-def evaluate_round(ctx: RunContext, k: int) -> dict:
-    """Evaluate the weights after round ``k`` on the target test set and refresh metrics.csv."""
+def test_result(ctx: RunContext, model):
+    """``model`` on the run's target test set, with the run's evaluation settings."""
     from adeada.evaluation import evaluate
 
-    model = ctx.load_model(ctx.round_checkpoint(k))
     ev = ctx.cfg.evaluation
-    result = evaluate(model, ctx.test, ctx.num_classes, device=str(ctx.device), normalize=model.normalize,
-                      batch_size=ev.batch_size, resize=ev.resize, progress=ctx.progress,
-                      eval_classes=ev.eval_classes, bf16=ev.bf16, num_workers=ev.num_workers)
+    return evaluate(model, ctx.test, ctx.num_classes, device=str(ctx.device), normalize=model.normalize,
+                    batch_size=ev.batch_size, resize=ev.resize, progress=ctx.progress,
+                    eval_classes=ev.eval_classes, bf16=ev.bf16, num_workers=ev.num_workers)
+
+
+def evaluate_round(ctx: RunContext, k: int) -> dict:
+    """Evaluate the weights after round ``k`` on the target test set and refresh metrics.csv."""
+    result = test_result(ctx, ctx.load_model(ctx.round_checkpoint(k)))
     pixels = labelled_pixels_after(ctx, k)
     row = {"round": k, "labelled_pixels": pixels, "labelled_percent": 100.0 * pixels / ctx.pool_pixels}
     row.update(result.to_row())

@@ -30,8 +30,9 @@ def finetune(ctx: RunContext, k: int) -> dict:
     model = ctx.load_model(ctx.round_checkpoint(k - 1))
     target = target_training_set(ctx, k)
     folder = ctx.run.round_dir(k)
-    model = train_finetune(model, ctx.source, target, round_finetune_config(ctx.cfg, k), ckpt_path=folder / "train_state.pth",
-                           progress=ctx.progress, log_fn=ctx.log_fn(f"round{k:02d}"))
+    model = train_finetune(model, ctx.source, target, round_finetune_config(ctx.cfg, k),
+                           ckpt_path=folder / "train_state.pth", progress=ctx.progress,
+                           log_fn=ctx.log_fn(f"round{k:02d}"))
     save_torch({"model": model.state_dict()}, ctx.round_checkpoint(k))
     (folder / "train_state.pth").unlink(missing_ok=True)
     return {"target_images": len(target), "target_labelled_pixels": target.labelled_pixels(),
