@@ -11,6 +11,9 @@ from adeada.active.rundir import RunDir, RunFolderError, read_csv, refresh_metri
 from adeada.atomic import atomic_write_text
 from adeada.reports.compare_tables import FULL
 
+# Above ADeADA+'s ablation table in ablation.md, below the paper's Table 2.
+PLUS_HEADING = "ADeADA+ with each of its changes from the paper's method switched off:"
+
 if TYPE_CHECKING:
     from adeada.active.context import RunContext
 
@@ -91,6 +94,18 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
     return paths + [run.root / "summary.csv", run.root / "summary.md", run.root / "table.md", html]
 
 
+def _md_tables(markdown: str) -> list[list[dict]]:
+    """The rows of each markdown table in a file (tables are separated by non-table lines)."""
+    blocks, current = [], []
+    for ln in markdown.splitlines() + [""]:
+        if ln.startswith("|"):
+            current.append(ln)
+        elif current:
+            blocks.append(_md_rows("\n".join(current)))
+            current = []
+    return [b for b in blocks if b]
+
+
 def _md_rows(markdown: str) -> list[dict]:
     """Rows of a markdown table written by format_markdown_table (for the HTML page)."""
     lines = [ln for ln in markdown.splitlines() if ln.startswith("|")]
@@ -110,7 +125,7 @@ def write_compare_html(out: Path, strategies: Sequence[str], seeds: Sequence[int
     for name, heading in (("table.md", "mIoU (%) per round (mean ± std over seeds)"),
                           ("summary.md", "Summary per strategy and round"), ("ablation.md", "Ablation (Table 2)")):
         if (out / name).exists():
-            sections.append(Section(heading, [], [Table(_md_rows((out / name).read_text()))]))
+            sections.append(Section(heading, [], [Table(rows) for rows in _md_tables((out / name).read_text())]))
     sections.append(Section("Curves", [], [Figure(out / "miou_vs_labels.png", "mIoU vs labelled target pixels")]))
     for strategy in strategies:
         run = next((RunDir(out / strategy / f"seed{s}") for s in seeds
@@ -152,7 +167,7 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     reference lines.
     """
     from adeada.reports import format_markdown_table, plot_miou_vs_labels, summary_table, write_csv
-    from adeada.reports.compare_tables import ablation_markdown, round_names, table_markdown
+    from adeada.reports.compare_tables import ablation_markdown, plus_ablation_markdown, round_names, table_markdown
     from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
 
     rows = collect_rows(out, strategies, seeds)
@@ -165,9 +180,15 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     atomic_write_text(out / "summary.md", format_markdown_table(summary) + "\n")
     atomic_write_text(out / "table.md", table_markdown(summary))
     ablation = ablation_markdown(summary)
+    plus = plus_ablation_markdown(summary)
     # Table 2 only when an ablation row ran: "adeada" alone is not an ablation.
-    if ablation and any(s.startswith("adeada_") for s in strategies):
-        atomic_write_text(out / "ablation.md", ablation)
+    if not any(s.startswith("adeada_") for s in strategies):
+        ablation = plus = ""
+    if ablation or plus:
+        parts = [ablation.strip()] if ablation else []
+        if plus:
+            parts.append(f"{PLUS_HEADING}\n\n{plus.strip()}")
+        atomic_write_text(out / "ablation.md", "\n\n".join(parts) + "\n")
     else:
         (out / "ablation.md").unlink(missing_ok=True)  # left by an earlier report of other strategies
     write_csv(seed_spread(summary, exclude=[FULL]), out / "spread.csv")

@@ -53,22 +53,58 @@ ABLATION_ROWS = (
 )
 
 
+def _ablation_columns(summary: list[dict], name: str) -> dict | None:
+    """An ablation row's result columns: labelled share and mIoU after the last round, and the
+    mean mIoU over the rounds after the warm-up; None when ``name`` did not run."""
+    mine = [s for s in summary if s["strategy"] == name and str(s["round"]) != "0"]
+    if not mine:
+        return None
+    last = max(mine, key=lambda s: sort_key(s["round"]))
+    return {
+        "labelled %": f"{number(last['labelled_percent_mean']):.2f}",
+        f"mIoU after round {last['round']}": mean_std_text(last["miou_mean"], last["miou_std"]),
+        "mean mIoU over rounds": f"{sum(number(s['miou_mean']) for s in mine) / len(mine):.2f}",
+    }
+
+
 def ablation_markdown(summary: list[dict]) -> str:
     """The paper's Table 2 from a comparison's summary: the components of each row and its
     mean +- std mIoU (%) after the last round (and averaged over all rounds after the warm-up).
     Rows whose strategy was not run are left out; empty string when none was."""
     rows = []
     for label, name, parts in ABLATION_ROWS:
-        mine = [s for s in summary if s["strategy"] == name and str(s["round"]) != "0"]
-        if not mine:
+        result = _ablation_columns(summary, name)
+        if result is None:
             continue
-        last = max(mine, key=lambda s: sort_key(s["round"]))
         rows.append({
             "row": label, "strategy": name,
             **{col: "✓" if on else "" for col, on in zip(("uncertainty", "density", "category balance",
                                                               "dynamic schedule"), parts)},
-            "labelled %": f"{number(last['labelled_percent_mean']):.2f}",
-            f"mIoU after round {last['round']}": mean_std_text(last["miou_mean"], last["miou_std"]),
-            "mean mIoU over rounds": f"{sum(number(s['miou_mean']) for s in mine) / len(mine):.2f}",
+            **result,
         })
     return format_markdown_table(rows, join_mean_std=False) if rows else ""
+
+
+# ADeADA+'s ablation: which of its changes from the paper's method each row keeps (fixed split,
+# learnt discount). Without the discount it is the paper's row (d) (the same regions, a unit test
+# checks), so a comparison that ran ``adeada_d`` and not ``adeada_plus_flat`` shows row (d) there.
+PLUS_ABLATION_ROWS = (
+    (("adeada_plus",), (True, True)),
+    (("adeada_plus_dyn",), (False, True)),
+    (("adeada_plus_flat", "adeada_d"), (True, False)),
+)
+
+
+def plus_ablation_markdown(summary: list[dict]) -> str:
+    """ADeADA+ and its ablation rows, each with one change switched off, in the layout of
+    ``ablation_markdown``; empty string unless ``adeada_plus`` and at least one row ran."""
+    rows = []
+    for names, parts in PLUS_ABLATION_ROWS:
+        for name in names:
+            result = _ablation_columns(summary, name)
+            if result is not None:
+                rows.append({"strategy": name,
+                             **{col: "✓" if on else "" for col, on in zip(("fixed split", "learnt discount"), parts)},
+                             **result})
+                break
+    return format_markdown_table(rows, join_mean_std=False) if len(rows) > 1 and rows[0]["strategy"] == "adeada_plus" else ""
