@@ -16,20 +16,21 @@ def _paired_against():
 FINE = ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine"
 
 
-@pytest.mark.parametrize("files, reference", [
-    ([RESULTS / "adeada_plus_results.csv", RESULTS / "results.csv"], "adeada_plus"),
-    ([RESULTS / "adeada_plus_diag_results.csv", RESULTS / "adeada_plus_results.csv", RESULTS / "results.csv"],
-     "adeada_plus_diag"),
-    ([FINE / "results.csv", FINE / "adeada_plus_diag_results.csv"], "adeada_plus"),  # protocol 2
+@pytest.mark.parametrize("files, reference, shown", [
+    ([RESULTS / "results.csv"], "adeada_plus", (0, 1)),
+    ([FINE / "results.csv"], "adeada_plus", (0, 1)),  # protocol 2
+    # the diagonal-mixture candidate: only its paired table (its means are the rows above plus one)
+    ([RESULTS / "adeada_plus_diag_results.csv", RESULTS / "results.csv"], "adeada_plus_diag", (1,)),
+    ([FINE / "adeada_plus_diag_results.csv", FINE / "results.csv"], "adeada_plus_diag", (1,)),
 ])
-def test_the_docs_quote_both_tables_exactly(capsys, files, reference):
+def test_the_docs_quote_the_tables_exactly(capsys, files, reference, shown):
     mod = _paired_against()
     assert mod.main([str(f) for f in files] + ["--reference", reference]) == 0
     tables = [t.strip() for t in capsys.readouterr().out.strip().split("\n\n")]
     doc = (ROOT / "docs" / "benchmarks.md").read_text()
     assert len(tables) == 2 and all(t.startswith("| strategy |") for t in tables)
-    for t in tables:
-        assert t in doc
+    for i in shown:
+        assert tables[i] in doc
 
 
 def test_runs_that_disagree_on_a_shared_cell_are_refused(tmp_path):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from adeada.reports.compare_tables import FULL, ablation_markdown, round_names, table_markdown
+from adeada.reports.compare_tables import FULL, ablation_markdown, plus_ablation_markdown, round_names, table_markdown
 from adeada.active.rundir import read_csv
 from adeada.reports import summary_table
 from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
@@ -17,9 +17,10 @@ DOC = ROOT / "docs" / "benchmarks.md"
 PAPER = ["rand", "ent", "conf", "mar", "badge", "redal", "aada", "clue", "density", "adeada"]
 # Protocol -> (committed folder, strategies run, prefix of its table markers in the doc).
 PROTOCOLS = {
-    "camvid_day_dusk": (ROOT / "docs" / "benchmarks" / "camvid_day_dusk", PAPER + ["adeada_c", "adeada_d"], ""),
+    "camvid_day_dusk": (ROOT / "docs" / "benchmarks" / "camvid_day_dusk",
+                        PAPER + ["adeada_c", "adeada_d", "adeada_plus", "adeada_plus_dyn"], ""),
     "camvid_day_dusk_fine": (ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine",
-                             PAPER + ["adeada_d", "adeada_plus"], "fine_"),
+                             PAPER + ["adeada_d", "adeada_plus", "adeada_plus_dyn", "adeada_plus_flat"], "fine_"),
 }
 
 
@@ -50,9 +51,9 @@ def test_the_main_table_is_the_results_file(protocol):
     assert quoted(protocol["prefix"] + "main") == table_markdown(protocol["summary"]).strip()
 
 
-def test_the_ablation_table_is_the_results_file():
-    folder = PROTOCOLS["camvid_day_dusk"][0]
-    assert quoted("ablation") == ablation_markdown(summary_table(read_csv(folder / "results.csv"))).strip()
+def test_the_ablation_tables_are_the_results_file(protocol):
+    assert quoted(protocol["prefix"] + "ablation") == ablation_markdown(protocol["summary"]).strip()
+    assert quoted(protocol["prefix"] + "plus_ablation") == plus_ablation_markdown(protocol["summary"]).strip()
 
 
 def test_the_doc_is_linked_from_the_readme_and_its_files_exist():
