@@ -1,0 +1,83 @@
+"""Where one class's test pixels go, and what a model calls that class, for finished runs.
+
+    python benchmarks/class_confusion.py fence runs/camvid_benchmark/adeada_plus/seed0 \
+        runs/camvid_benchmark/clue/seed0 [--round 5]
+
+Per run: the round's weights (rounds/KK/model.pth) evaluated on the run's target test set with the
+run's own evaluation settings, then one line: the class's IoU, how many pixels the model predicts
+as the class against how many carry it, the four classes its pixels are predicted as most (in %
+of its pixels), and the four true classes of the pixels predicted as it (in % of those). Reads no
+pool label; the test labels are what the mIoU of the run was computed on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def class_confusion(confusion: np.ndarray, names: Sequence[str], name: str, top: int = 4) -> dict:
+    """One class's row and column of a confusion matrix (rows = label, columns = prediction).
+
+    Returns its IoU (%), its pixel count, the pixels predicted as it, and the ``top`` largest
+    shares of its row (predicted as) and of its column (truly), as (class, percent) pairs.
+    """
+    names = list(names)
+    if name not in names:
+        raise ValueError(f"class {name!r} is not one of the run's classes ({', '.join(names)})")
+    c = names.index(name)
+    cm = np.asarray(confusion, dtype=float)
+    true, predicted, hit = cm[c].sum(), cm[:, c].sum(), cm[c, c]
+    union = true + predicted - hit
+
+    def shares(v: np.ndarray, total: float) -> list[tuple[str, float]]:
+        if total == 0:
+            return []
+        order = sorted(range(len(v)), key=lambda i: (-v[i], i))[:top]
+        return [(names[i], 100.0 * v[i] / total) for i in order if v[i] > 0]
+
+    return {"iou": 100.0 * hit / union if union else float("nan"), "pixels": int(true),
+            "predicted": int(predicted), "predicted_as": shares(cm[c], true), "truly": shares(cm[:, c], predicted)}
+
+
+def line(run: str, s: dict, name: str) -> str:
+    fmt = lambda pairs: ", ".join(f"{n} {p:.1f}" for n, p in pairs) or "-"  # noqa: E731
+    return (f"{run}: {name} IoU {s['iou']:.1f}; predicted on {s['predicted']:,} px, carried by {s['pixels']:,}; "
+            f"its pixels predicted as: {fmt(s['predicted_as'])}; predicted {name} is truly: {fmt(s['truly'])}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("name", help="a class name of the runs' dataset, e.g. fence")
+    ap.add_argument("runs", nargs="+", help="run folders (a comparison's <strategy>/seed<N>)")
+    ap.add_argument("--round", type=int, default=None, help="the round whose weights to evaluate (default: the last done)")
+    args = ap.parse_args(argv)
+
+    import torch
+
+    from adeada.active.human import open_run
+    from adeada.active.phases.evaluate import test_result
+
+    torch.set_num_threads(1)
+    for run in args.runs:
+        ctx = open_run(run)
+        ctx.progress = False
+        k = args.round if args.round is not None else max(ctx.run.completed_rounds(), default=0)
+        path = ctx.round_checkpoint(k)
+        if not path.exists():
+            print(f"{run}: no weights for round {k} ({path} is missing)", file=sys.stderr)
+            return 2
+        try:
+            summary = class_confusion(test_result(ctx, ctx.load_model(path)).confusion, ctx.classes, args.name)
+        except ValueError as e:
+            print(f"{run}: {e}", file=sys.stderr)
+            return 2
+        print(line(f"{run} (round {k})", summary, args.name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""benchmarks/class_confusion.py: where one class's pixels go."""
+
+import numpy as np
+import pytest
+import yaml
+
+from adeada.active.loop import run_loop
+from adeada.config import load_run_config
+from tests.scripts import load_benchmark
+
+NAMES = ["road", "fence", "building"]
+# rows = label, columns = prediction
+CM = np.array([[50, 0, 0],
+               [5, 2, 13],   # fence: 20 px, 2 right, 13 called building, 5 road
+               [0, 6, 24]])  # 6 building px called fence
+
+
+def test_a_hand_made_matrix():
+    s = load_benchmark("class_confusion").class_confusion(CM, NAMES, "fence")
+    assert s["pixels"] == 20 and s["predicted"] == 8
+    assert s["iou"] == pytest.approx(100 * 2 / (20 + 8 - 2))
+    assert s["predicted_as"] == [("building", 65.0), ("road", 25.0), ("fence", 10.0)]
+    assert s["truly"] == [("building", 75.0), ("fence", 25.0)]
+
+
+def test_a_class_never_predicted_has_no_truly_shares_and_zero_iou():
+    cm = CM.copy()
+    cm[:, 1] = 0
+    s = load_benchmark("class_confusion").class_confusion(cm, NAMES, "fence")
+    assert s["predicted"] == 0 and s["truly"] == [] and s["iou"] == 0.0
+
+
+def test_an_unknown_class_is_named_with_the_known_ones():
+    with pytest.raises(ValueError, match="'fenc' is not one of the run's classes \\(road, fence, building\\)"):
+        load_benchmark("class_confusion").class_confusion(CM, NAMES, "fenc")
+
+
+@pytest.mark.slow
+def test_a_finished_run_gives_the_iou_of_its_metrics(tmp_path, capsys):
+    from tests.tiny_run import TINY
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(dict(TINY, cache_dir=str(tmp_path / "cache"),
+                                        selection=dict(TINY["selection"], strategy="rand"),
+                                        loop=dict(TINY["loop"], rounds=1, seed=1))))
+    run = run_loop(load_run_config(path), tmp_path / "run", progress=False)
+    from adeada.active.rundir import read_csv
+
+    row = [r for r in read_csv(run.metrics_csv) if int(r["round"]) == 1][0]
+    iou_cols = [c for c in row if c.startswith("iou_")]
+    name = iou_cols[0][4:]
+    mod = load_benchmark("class_confusion")
+    assert mod.main([name, str(run.root)]) == 0
+    out = capsys.readouterr().out
+    assert f"(round 1): {name} IoU {100 * float(row[iou_cols[0]]):.1f};" in out
+    assert mod.main(["no_such_class", str(run.root)]) == 2
+    assert "is not one of the run's classes" in capsys.readouterr().err
+    assert mod.main([name, str(run.root), "--round", "3"]) == 2
+    assert "no weights for round 3" in capsys.readouterr().err
