@@ -11,9 +11,6 @@ from adeada.active.rundir import RunDir, RunFolderError, read_csv, refresh_metri
 from adeada.atomic import atomic_write_text
 from adeada.reports.compare_tables import FULL
 
-# Above ADeADA+'s ablation table in ablation.md, below the paper's Table 2.
-PLUS_HEADING = "ADeADA+ with each of its changes from the paper's method switched off:"
-
 if TYPE_CHECKING:
     from adeada.active.context import RunContext
 
@@ -167,7 +164,7 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     reference lines.
     """
     from adeada.reports import format_markdown_table, plot_miou_vs_labels, summary_table, write_csv
-    from adeada.reports.compare_tables import ablation_markdown, plus_ablation_markdown, round_names, table_markdown
+    from adeada.reports.compare_tables import ablation_file_markdown, round_names, table_markdown
     from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
 
     rows = collect_rows(out, strategies, seeds)
@@ -179,16 +176,10 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     write_csv(summary, out / "summary.csv")
     atomic_write_text(out / "summary.md", format_markdown_table(summary) + "\n")
     atomic_write_text(out / "table.md", table_markdown(summary))
-    ablation = ablation_markdown(summary)
-    plus = plus_ablation_markdown(summary)
+    ablation = ablation_file_markdown(summary)
     # Table 2 only when an ablation row ran: "adeada" alone is not an ablation.
-    if not any(s.startswith("adeada_") for s in strategies):
-        ablation = plus = ""
-    if ablation or plus:
-        parts = [ablation.strip()] if ablation else []
-        if plus:
-            parts.append(f"{PLUS_HEADING}\n\n{plus.strip()}")
-        atomic_write_text(out / "ablation.md", "\n\n".join(parts) + "\n")
+    if ablation and any(s.startswith("adeada_") for s in strategies):
+        atomic_write_text(out / "ablation.md", ablation)
     else:
         (out / "ablation.md").unlink(missing_ok=True)  # left by an earlier report of other strategies
     write_csv(seed_spread(summary, exclude=[FULL]), out / "spread.csv")

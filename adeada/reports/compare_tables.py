@@ -108,3 +108,16 @@ def plus_ablation_markdown(summary: list[dict]) -> str:
                              **result})
                 break
     return format_markdown_table(rows, join_mean_std=False) if len(rows) > 1 and rows[0]["strategy"] == "adeada_plus" else ""
+
+
+# Above ADeADA+'s table in ablation.md, below the paper's Table 2.
+PLUS_HEADING = "ADeADA+ with each of its changes from the paper's method switched off:"
+
+
+def ablation_file_markdown(summary: list[dict]) -> str:
+    """ablation.md: the paper's Table 2 and, when they ran, ADeADA+ and its rows; "" when neither."""
+    parts = [t.strip() for t in (ablation_markdown(summary),) if t]
+    plus = plus_ablation_markdown(summary)
+    if plus:
+        parts.append(f"{PLUS_HEADING}\n\n{plus.strip()}")
+    return "\n\n".join(parts) + "\n" if parts else ""
