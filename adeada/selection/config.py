@@ -127,6 +127,9 @@ class AdeadaPlusConfig:
     fixed_split: bool = True  # density_fraction of every round to the density part (not Eq. 7)
     density_fraction: float = 0.5
     learnt_discount: bool = True  # Eq. 6's class weight x the class's mean (1 - confidence) on the pool
+    # What the uncertainty part ranks the rest of the pool by: "margin" (smallest mean top-1 minus
+    # top-2 probability first) or "entropy" (ADeADA's, row adeada_plus_ent).
+    uncertainty: Literal["margin", "entropy"] = "margin"
     # The mixtures' estimator (a key of adeada.selection.density.ESTIMATORS); None: the run's
     # selection.density.estimator, as ADeADA. Row adeada_plus_diag: "gmm_diag" (docs/benchmarks.md,
     # "Which density estimator": a candidate, measured, not the default).

@@ -48,6 +48,8 @@ class ADeADAPlus(ADeADA):
 
     def __init__(self, cfg: SelectionConfig) -> None:
         plus = dataclasses.replace(cfg.adeada_plus, **self.plus_preset)
+        if plus.uncertainty not in ("margin", "entropy"):
+            raise ValueError(f"selection.adeada_plus.uncertainty must be margin or entropy, got {plus.uncertainty!r}")
         if not 0.0 <= plus.density_fraction <= 1.0:
             raise ValueError(f"selection.adeada_plus.density_fraction must be in [0, 1], got {plus.density_fraction}")
         over: dict = {"adeada_plus": plus}
@@ -61,6 +63,11 @@ class ADeADAPlus(ADeADA):
                                  f"or null, got {plus.estimator!r}")
             over["density"] = dataclasses.replace(cfg.density, estimator=plus.estimator)
         super().__init__(dataclasses.replace(cfg, **over))
+
+    def _uncertainty_scores(self, target: RegionStats) -> np.ndarray:
+        if self.cfg.adeada_plus.uncertainty == "entropy":
+            return target.entropy
+        return -target.margin.astype(np.float64)  # smallest margin first
 
     def _class_weights(self, target: RegionStats, cand: np.ndarray, kl: np.ndarray, scored: np.ndarray) -> np.ndarray:
         w = super()._class_weights(target, cand, kl, scored)
@@ -80,6 +87,12 @@ class ADeADAPlusFlat(ADeADAPlus):
     """ADeADA+ without the learnt discount (with ``estimator: null`` too: the paper's Table 2 row (d))."""
 
     name, plus_preset = "adeada_plus_flat", {"learnt_discount": False}
+
+
+class ADeADAPlusEnt(ADeADAPlus):
+    """ADeADA+ whose uncertainty part ranks by entropy, as ADeADA's, instead of margin."""
+
+    name, plus_preset = "adeada_plus_ent", {"uncertainty": "entropy"}
 
 
 class ADeADAPlusDiag(ADeADAPlus):

@@ -81,8 +81,9 @@ class ADeADA(Strategy):
         left = budget_pixels - int(target.pixels[d_rows].sum())
         rest = np.setdiff1d(cand, d_rows, assume_unique=True)
         if cfg.use_uncertainty:
-            u_rows = take_until(ranked(target.entropy, rest), target.pixels, left)
-            pieces.append(("uncertainty", u_rows, target.entropy))
+            u_score = self._uncertainty_scores(target)
+            u_rows = take_until(ranked(u_score, rest), target.pixels, left)
+            pieces.append(("uncertainty", u_rows, u_score))
         else:
             # Density-only rows (Table 2 b, c): spend what no class could use by global pi, then entropy.
             has_pi = np.isfinite(pi[rest])
@@ -91,6 +92,10 @@ class ADeADA(Strategy):
             pieces.append(("density", fill[np.isfinite(pi[fill])], pi))
             pieces.append(("uncertainty", fill[~np.isfinite(pi[fill])], target.entropy))
         return make_selection(pieces, target.pixels, budget_pixels, diag)
+
+    def _uncertainty_scores(self, target: RegionStats) -> np.ndarray:
+        """The uncertainty part's ranking, largest first: mean pixel entropy (Eq. 10)."""
+        return target.entropy
 
     def _class_weights(self, target: RegionStats, cand: np.ndarray, kl: np.ndarray, scored: np.ndarray) -> np.ndarray:
         """Eq. 6's weights sigma(KL_c) (``category_balance``), or 1 for every scored class."""
