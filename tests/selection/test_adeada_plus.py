@@ -71,11 +71,76 @@ def test_fixed_split_gives_round_one_half_to_each_part_and_the_paper_schedule_al
 
 
 def test_without_its_changes_it_is_the_papers_row_d():
-    tgt, src = two_classes(seed=3)
+    tgt, src = three_class_pool(seed=3)
     ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 17 == 0)
-    flat = get_strategy("adeada_plus_flat", _cfg()).select(tgt, 5000, ctx)
+    bare = get_strategy("adeada_plus", _cfg(learnt_discount=False, uncertainty="entropy")).select(tgt, 5000, ctx)
     row_d = get_strategy("adeada_d", _cfg()).select(tgt, 5000, ctx)
-    np.testing.assert_array_equal(flat.rows, row_d.rows)
+    np.testing.assert_array_equal(bare.rows, row_d.rows)
+    # ... and with the margin ranking (the default) it is not: the uncertainty half differs
+    flat = get_strategy("adeada_plus_flat", _cfg()).select(tgt, 5000, ctx)
+    assert not np.array_equal(flat.rows, row_d.rows)
+
+
+def _three_class_table(prob, feat, pixels=100):
+    prob = np.asarray(prob, np.float32)
+    n = len(prob)
+    p = np.clip(prob, 1e-12, 1)
+    top2 = np.sort(prob, axis=1)[:, -2:]
+    return RegionStats(image=np.arange(n), region=np.zeros(n), pixels=np.full(n, pixels), feature=feat.astype(np.float32),
+                       prob=prob, pred=prob.argmax(1), entropy=-(prob * np.log(p)).sum(1).astype(np.float32),
+                       confidence=top2[:, 1], margin=(top2[:, 1] - top2[:, 0]).astype(np.float32))
+
+
+def three_class_pool(seed=0, D=4):
+    """Three predicted classes, where a row's entropy and margin rank it differently."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    # a near tie between two classes (small margin, middling entropy) or mass spread over three
+    # (larger margin, larger entropy), at random
+    tie = rng.random(n) < 0.5
+    top = rng.integers(0, 3, n)
+    prob = np.zeros((n, 3))
+    a = rng.uniform(0.45, 0.55, n)
+    prob[np.arange(n), top] = np.where(tie, a, rng.uniform(0.4, 0.6, n))
+    prob[np.arange(n), (top + 1) % 3] = np.where(tie, 1 - a - 0.02, (1 - prob[np.arange(n), top]) / 2)
+    prob[np.arange(n), (top + 2) % 3] = 1 - prob.sum(1)
+    feat = rng.normal(0, 1, (n, D)) + 8 * prob.argmax(1)[:, None]
+    s_prob = np.eye(3)[np.repeat(np.arange(3), 100)] * 0.9 + 0.1 / 3
+    s_feat = rng.normal(0, 1, (300, D)) + 8 * np.repeat(np.arange(3), 100)[:, None] + 1.5
+    return _three_class_table(prob, feat), _three_class_table(s_prob, s_feat)
+
+
+def test_the_uncertainty_part_ranks_by_smallest_margin_where_entropy_ranks_otherwise():
+    # row 0: a tie between two classes (margin 0, entropy ln 2 = 0.69)
+    # row 1: mass over three classes (margin 0.1, entropy 1.09): entropy's first pick, margin's second
+    # row 2: sure (margin 0.8)
+    prob = [[0.5, 0.5, 0.0], [0.4, 0.3, 0.3], [0.9, 0.1, 0.0]]
+    tgt = _three_class_table(prob, np.zeros((3, 2)))
+    ctx = SelectionContext(round=1)
+    only_u = dict(density_fraction=0.0)  # the whole budget to the uncertainty part: no source needed
+    plus = get_strategy("adeada_plus", _cfg(**only_u)).select(tgt, 100, ctx)
+    ent = get_strategy("adeada_plus_ent", _cfg(**only_u)).select(tgt, 100, ctx)
+    assert plus.rows.tolist() == [0] and ent.rows.tolist() == [1]
+    assert set(plus.part) == {"uncertainty"}
+    two = get_strategy("adeada_plus", _cfg(**only_u)).select(tgt, 200, ctx)
+    assert sorted(two.rows.tolist()) == [0, 1]
+
+
+def test_the_ent_row_is_adeada_plus_with_the_entropy_ranking():
+    tgt, src = three_class_pool(seed=5)
+    ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 11 == 0)
+    row = get_strategy("adeada_plus_ent", _cfg()).select(tgt, 6000, ctx)
+    same = get_strategy("adeada_plus", _cfg(uncertainty="entropy")).select(tgt, 6000, ctx)
+    np.testing.assert_array_equal(row.rows, same.rows)
+    plus = get_strategy("adeada_plus", _cfg()).select(tgt, 6000, ctx)
+    assert not np.array_equal(row.rows, plus.rows)
+    # only the uncertainty half moves: the density half reads neither ranking
+    np.testing.assert_array_equal(np.sort(row.rows[row.part == "density"]), np.sort(plus.rows[plus.part == "density"]))
+
+
+def test_an_unknown_uncertainty_ranking_is_refused_naming_the_key():
+    with pytest.raises(ValueError, match="selection.adeada_plus.uncertainty must be margin or entropy, got 'bald'"):
+        get_strategy("adeada_plus", _cfg(uncertainty="bald"))
 
 
 def test_the_diag_row_is_adeada_plus_with_diagonal_mixtures_and_the_default_keeps_the_runs_estimator():
