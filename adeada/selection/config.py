@@ -130,6 +130,11 @@ class AdeadaPlusConfig:
     # What the uncertainty part ranks the rest of the pool by: "margin" (smallest mean top-1 minus
     # top-2 probability first) or "entropy" (ADeADA's, row adeada_plus_ent).
     uncertainty: Literal["margin", "entropy"] = "margin"
+    # Which class a region counts as in the density part, in both domains: "relative_mass" (the
+    # class whose mean probability is largest relative to its mean over the domain's regions, so
+    # that classes too small ever to win a region's argmax still get regions) or "argmax"
+    # (ADeADA's predicted class; row adeada_plus_argmax).
+    grouping: Literal["relative_mass", "argmax"] = "relative_mass"
     # The mixtures' estimator (a key of adeada.selection.density.ESTIMATORS); None: the run's
     # selection.density.estimator, as ADeADA. Row adeada_plus_diag: "gmm_diag" (docs/benchmarks.md,
     # "Which density estimator": a candidate, measured, not the default).

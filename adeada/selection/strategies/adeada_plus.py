@@ -36,6 +36,7 @@ import numpy as np
 
 from ..config import SelectionConfig
 from ..stats import RegionStats
+from ..types import Selection, SelectionContext
 from .density_aware import ADeADA
 
 
@@ -48,6 +49,8 @@ class ADeADAPlus(ADeADA):
 
     def __init__(self, cfg: SelectionConfig) -> None:
         plus = dataclasses.replace(cfg.adeada_plus, **self.plus_preset)
+        if plus.grouping not in ("relative_mass", "argmax"):
+            raise ValueError(f"selection.adeada_plus.grouping must be relative_mass or argmax, got {plus.grouping!r}")
         if plus.uncertainty not in ("margin", "entropy"):
             raise ValueError(f"selection.adeada_plus.uncertainty must be margin or entropy, got {plus.uncertainty!r}")
         if not 0.0 <= plus.density_fraction <= 1.0:
@@ -63,6 +66,14 @@ class ADeADAPlus(ADeADA):
                                  f"or null, got {plus.estimator!r}")
             over["density"] = dataclasses.replace(cfg.density, estimator=plus.estimator)
         super().__init__(dataclasses.replace(cfg, **over))
+
+    def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
+        if self.cfg.adeada_plus.grouping == "argmax":
+            return super().select(target, budget_pixels, ctx)
+        # Only the density part reads ``pred``; the rows (and so the Selection) are the same table's.
+        source = None if ctx.source is None else regroup_by_relative_mass(ctx.source)
+        return super().select(regroup_by_relative_mass(target), budget_pixels,
+                              dataclasses.replace(ctx, source=source))
 
     def _uncertainty_scores(self, target: RegionStats) -> np.ndarray:
         if self.cfg.adeada_plus.uncertainty == "entropy":
@@ -95,6 +106,12 @@ class ADeADAPlusEnt(ADeADAPlus):
     name, plus_preset = "adeada_plus_ent", {"uncertainty": "entropy"}
 
 
+class ADeADAPlusArgmax(ADeADAPlus):
+    """ADeADA+ whose density part groups regions by predicted class (argmax), as ADeADA's."""
+
+    name, plus_preset = "adeada_plus_argmax", {"grouping": "argmax"}
+
+
 class ADeADAPlusDiag(ADeADAPlus):
     """ADeADA+ with diagonal-covariance mixtures (the candidate third change)."""
 
@@ -112,3 +129,22 @@ def unsureness_by_class(target: RegionStats, rows: np.ndarray) -> np.ndarray:
     n = np.bincount(pred, minlength=C).astype(np.float64)
     unsure = np.bincount(pred, weights=1.0 - target.confidence[rows].astype(np.float64), minlength=C)
     return np.divide(unsure, n, out=np.zeros(C), where=n > 0)
+
+
+def relative_mass_class(prob: np.ndarray) -> np.ndarray:
+    """(N,) per row, the class whose probability is largest relative to its mean over the rows.
+
+    argmax_c p_rc / mean_r' p_r'c: a class the model never ranks first (pole, sign on large
+    regions) still takes the rows where it has most of its mass, while a class with most of the
+    mass everywhere (road, sky) keeps only the rows where it is strong even for itself. A class
+    with no mass at all takes no row.
+    """
+    p = np.asarray(prob, np.float64)
+    mass = p.mean(0)
+    ratio = np.divide(p, mass, out=np.full_like(p, -np.inf), where=mass > 0)
+    return ratio.argmax(1).astype(np.int64)
+
+
+def regroup_by_relative_mass(stats: RegionStats) -> RegionStats:
+    """``stats`` with ``pred`` replaced by :func:`relative_mass_class` (everything else shared)."""
+    return dataclasses.replace(stats, pred=relative_mass_class(stats.prob))
