@@ -127,14 +127,15 @@ class AdeadaPlusConfig:
     fixed_split: bool = True  # density_fraction of every round to the density part (not Eq. 7)
     density_fraction: float = 0.5
     learnt_discount: bool = True  # Eq. 6's class weight x the class's mean (1 - confidence) on the pool
-    # What the uncertainty part ranks the rest of the pool by: "margin" (smallest mean top-1 minus
-    # top-2 probability first) or "entropy" (ADeADA's, row adeada_plus_ent).
-    uncertainty: Literal["margin", "entropy"] = "margin"
-    # Which class a region counts as in the density part, in both domains: "relative_mass" (the
-    # class whose mean probability is largest relative to its mean over the domain's regions, so
-    # that classes too small ever to win a region's argmax still get regions) or "argmax"
-    # (ADeADA's predicted class; row adeada_plus_argmax).
-    grouping: Literal["relative_mass", "argmax"] = "relative_mass"
+    # What the uncertainty part ranks the rest of the pool by: "entropy" (ADeADA's) or "margin"
+    # (smallest mean top-1 minus top-2 probability first). Row adeada_plus_margin: a candidate,
+    # measured, not the default (docs/benchmarks.md, "Candidates measured and dropped").
+    uncertainty: Literal["entropy", "margin"] = "entropy"
+    # Which class a region counts as in the density part, in both domains: "argmax" (ADeADA's
+    # predicted class) or "relative_mass" (the class whose mean probability is largest relative to
+    # its mean over the domain's regions, so that classes too small ever to win a region's argmax
+    # still get regions). Row adeada_plus_relmass: a candidate, measured, not the default.
+    grouping: Literal["argmax", "relative_mass"] = "argmax"
     # The mixtures' estimator (a key of adeada.selection.density.ESTIMATORS); None: the run's
     # selection.density.estimator, as ADeADA. Row adeada_plus_diag: "gmm_diag" (docs/benchmarks.md,
     # "Which density estimator": a candidate, measured, not the default).

@@ -5,7 +5,7 @@ from adeada.selection import SelectionConfig, SelectionContext
 from adeada.selection.config import AdeadaPlusConfig, DensityConfig
 from adeada.selection.stats import RegionStats
 from adeada.selection.strategies import get_strategy
-from adeada.selection.strategies.adeada_plus import unsureness_by_class
+from adeada.selection.strategies.adeada_plus import relative_mass_class, unsureness_by_class
 
 
 def _table(feat, pred, conf, C=2, pixels=100):
@@ -73,12 +73,13 @@ def test_fixed_split_gives_round_one_half_to_each_part_and_the_paper_schedule_al
 def test_without_its_changes_it_is_the_papers_row_d():
     tgt, src = three_class_pool(seed=3)
     ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 17 == 0)
-    bare = get_strategy("adeada_plus", _cfg(learnt_discount=False, uncertainty="entropy")).select(tgt, 5000, ctx)
-    row_d = get_strategy("adeada_d", _cfg()).select(tgt, 5000, ctx)
-    np.testing.assert_array_equal(bare.rows, row_d.rows)
-    # ... and with the margin ranking (the default) it is not: the uncertainty half differs
     flat = get_strategy("adeada_plus_flat", _cfg()).select(tgt, 5000, ctx)
-    assert not np.array_equal(flat.rows, row_d.rows)
+    row_d = get_strategy("adeada_d", _cfg()).select(tgt, 5000, ctx)
+    np.testing.assert_array_equal(flat.rows, row_d.rows)
+    # ... but not with a candidate setting on: each changes a half of the selection
+    for cand in (dict(grouping="relative_mass"), dict(uncertainty="margin")):
+        other = get_strategy("adeada_plus", _cfg(learnt_discount=False, **cand)).select(tgt, 5000, ctx)
+        assert not np.array_equal(other.rows, row_d.rows), cand
 
 
 def _three_class_table(prob, feat, pixels=100):
@@ -118,19 +119,19 @@ def test_the_uncertainty_part_ranks_by_smallest_margin_where_entropy_ranks_other
     tgt = _three_class_table(prob, np.zeros((3, 2)))
     ctx = SelectionContext(round=1)
     only_u = dict(density_fraction=0.0)  # the whole budget to the uncertainty part: no source needed
-    plus = get_strategy("adeada_plus", _cfg(**only_u)).select(tgt, 100, ctx)
-    ent = get_strategy("adeada_plus_ent", _cfg(**only_u)).select(tgt, 100, ctx)
-    assert plus.rows.tolist() == [0] and ent.rows.tolist() == [1]
-    assert set(plus.part) == {"uncertainty"}
-    two = get_strategy("adeada_plus", _cfg(**only_u)).select(tgt, 200, ctx)
+    margin = get_strategy("adeada_plus_margin", _cfg(**only_u)).select(tgt, 100, ctx)
+    ent = get_strategy("adeada_plus", _cfg(**only_u)).select(tgt, 100, ctx)
+    assert margin.rows.tolist() == [0] and ent.rows.tolist() == [1]
+    assert set(margin.part) == {"uncertainty"}
+    two = get_strategy("adeada_plus_margin", _cfg(**only_u)).select(tgt, 200, ctx)
     assert sorted(two.rows.tolist()) == [0, 1]
 
 
-def test_the_ent_row_is_adeada_plus_with_the_entropy_ranking():
+def test_the_margin_row_is_adeada_plus_with_the_margin_ranking():
     tgt, src = three_class_pool(seed=5)
     ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 11 == 0)
-    row = get_strategy("adeada_plus_ent", _cfg()).select(tgt, 6000, ctx)
-    same = get_strategy("adeada_plus", _cfg(uncertainty="entropy")).select(tgt, 6000, ctx)
+    row = get_strategy("adeada_plus_margin", _cfg()).select(tgt, 6000, ctx)
+    same = get_strategy("adeada_plus", _cfg(uncertainty="margin")).select(tgt, 6000, ctx)
     np.testing.assert_array_equal(row.rows, same.rows)
     plus = get_strategy("adeada_plus", _cfg()).select(tgt, 6000, ctx)
     assert not np.array_equal(row.rows, plus.rows)
@@ -164,3 +165,53 @@ def test_an_unknown_estimator_is_refused_naming_the_key():
 def test_a_density_fraction_outside_zero_one_is_refused():
     with pytest.raises(ValueError, match="selection.adeada_plus.density_fraction"):
         get_strategy("adeada_plus", _cfg(density_fraction=1.5))
+
+
+def test_relative_mass_gives_a_row_to_the_class_it_holds_most_of_its_mass_for():
+    # mass per class: (0.9 + 0.6 + 0.7) / 3 = 0.733 and 0.267; argmax says class 0 everywhere
+    prob = np.array([[0.9, 0.1], [0.6, 0.4], [0.7, 0.3]])
+    # ratios: row 0 1.23 vs 0.38 -> 0; row 1 0.82 vs 1.50 -> 1; row 2 0.95 vs 1.13 -> 1
+    assert relative_mass_class(prob).tolist() == [0, 1, 1]
+    # a class with no mass anywhere takes no row (its ratio is undefined, not a division by 0)
+    assert relative_mass_class(np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0]])).tolist() == [0, 1]
+
+
+def _small_class_pool(seed=0, D=4):
+    """Class 2 is never anyone's argmax (at most 0.4 of a region) but holds most of its mass in 30 rows."""
+    rng = np.random.default_rng(seed)
+
+    def table(n_big, n_small, shift):
+        n = n_big + n_small
+        prob = np.zeros((n, 3))
+        big = rng.integers(0, 2, n_big)
+        prob[np.arange(n_big), big] = rng.uniform(0.8, 0.95, n_big)
+        prob[np.arange(n_big), 1 - big] = 1 - prob[np.arange(n_big), big] - 0.01
+        prob[:n_big, 2] = 0.01
+        top = rng.integers(0, 2, n_small)
+        prob[n_big + np.arange(n_small), top] = 0.6
+        prob[n_big:, 2] = 0.4
+        cls = np.concatenate([big, np.full(n_small, 2)])
+        feat = rng.normal(0, 1, (n, D)) + 6 * cls[:, None] + shift * (cls == 2)[:, None]
+        return _three_class_table(prob, feat)
+
+    return table(270, 30, 4.0), table(270, 30, 0.0)
+
+
+def test_relative_mass_grouping_lets_the_density_part_buy_a_class_never_ranked_first():
+    tgt, src = _small_class_pool()
+    assert (tgt.pred != 2).all()  # nobody's argmax ...
+    ctx = SelectionContext(round=1, source=src)
+    plus = get_strategy("adeada_plus_relmass", _cfg()).select(tgt, 6000, ctx)
+    argmax = get_strategy("adeada_plus", _cfg()).select(tgt, 6000, ctx)
+    assert argmax.diagnostics["density_pixels_by_class"][2] == 0  # ... so ADeADA never scores it
+    assert plus.diagnostics["density_pixels_by_class"][2] > 0
+    assert np.isfinite(plus.diagnostics["kl"][2]) and not np.isfinite(argmax.diagnostics["kl"][2])
+    bought = plus.rows[plus.part == "density"]
+    assert np.isin(np.arange(270, 300), bought).any()  # the small class's own regions
+    same = get_strategy("adeada_plus", _cfg(grouping="relative_mass")).select(tgt, 6000, ctx)
+    np.testing.assert_array_equal(plus.rows, same.rows)
+
+
+def test_an_unknown_grouping_is_refused_naming_the_key():
+    with pytest.raises(ValueError, match="selection.adeada_plus.grouping must be argmax or relative_mass, got 'soft'"):
+        get_strategy("adeada_plus", _cfg(grouping="soft"))

@@ -11,7 +11,7 @@ from ..config import SelectionConfig
 from .aada import AADA
 from .badge import BADGE
 from .base import RankedStrategy, Strategy
-from .adeada_plus import ADeADAPlus, ADeADAPlusDyn, ADeADAPlusFlat, ADeADAPlusEnt, ADeADAPlusArgmax, ADeADAPlusDiag
+from .adeada_plus import ADeADAPlus, ADeADAPlusDyn, ADeADAPlusFlat, ADeADAPlusMargin, ADeADAPlusRelMass, ADeADAPlusDiag
 from .clue import CLUE
 from .density_aware import ADeADA, AblationA, AblationB, AblationC, AblationD, AblationE, DensityOnly
 from .redal import ReDAL
@@ -36,8 +36,8 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "adeada_plus": ADeADAPlus,
     "adeada_plus_dyn": ADeADAPlusDyn,
     "adeada_plus_flat": ADeADAPlusFlat,
-    "adeada_plus_ent": ADeADAPlusEnt,
-    "adeada_plus_argmax": ADeADAPlusArgmax,
+    "adeada_plus_margin": ADeADAPlusMargin,
+    "adeada_plus_relmass": ADeADAPlusRelMass,
     "adeada_plus_diag": ADeADAPlusDiag,
 }
 

@@ -17,13 +17,22 @@ goes" and "Which density estimator"):
   segments well (sky: a third of ADeADA's labels on CamVid at IoU above 86%). It reads only the
   model's predictions on the pool, never a label.
 
-A third setting is a candidate, measured but not on by default: ``estimator`` (row
-``adeada_plus_diag``: "gmm_diag") gives the mixtures their own estimator. With about 100 regions
-per component in 256 dimensions the authors' full covariances are singular up to ``reg_covar``
-and explain held-out pool regions far worse than diagonal ones (``benchmarks/heldout_density.py``,
-no label read); with thousands of regions a class they explain them better. Diagonal mixtures
-helped ADeADA+ on CamVid's small pool and not in the paper's regime, so the next step is to
-choose per class by that held-out likelihood.
+Three more settings are candidates, measured on both CamVid protocols and not on by default
+(docs/benchmarks.md, "Which density estimator" and "Candidates measured and dropped"), each with
+a row that switches it on:
+
+- ``estimator`` (row ``adeada_plus_diag``: "gmm_diag") gives the mixtures their own estimator.
+  With about 100 regions per component in 256 dimensions the authors' full covariances are
+  singular up to ``reg_covar`` and explain held-out pool regions far worse than diagonal ones
+  (``benchmarks/heldout_density.py``, no label read); with thousands of regions a class they
+  explain them better. Diagonal mixtures helped ADeADA+ in round 1 and were level afterwards.
+- ``uncertainty`` (row ``adeada_plus_margin``: "margin") ranks the uncertainty part by the
+  smallest top-1 minus top-2 margin instead of entropy (MAR is well ahead of ENT among the
+  baselines); it helped round 1 and cost the later rounds on the small pool.
+- ``grouping`` (row ``adeada_plus_relmass``: "relative_mass") files a region, in both domains,
+  under the class whose mean probability is largest relative to its mean over the domain, so
+  that classes no region is ever predicted as (pole, sign, pedestrian on 40 regions an image)
+  reach the density part; it cost round 1 on the small pool.
 
 Everything else (mixtures, Eq. 2 scores, the per-class ranking, the uncertainty part) is ADeADA's.
 """
@@ -49,8 +58,8 @@ class ADeADAPlus(ADeADA):
 
     def __init__(self, cfg: SelectionConfig) -> None:
         plus = dataclasses.replace(cfg.adeada_plus, **self.plus_preset)
-        if plus.grouping not in ("relative_mass", "argmax"):
-            raise ValueError(f"selection.adeada_plus.grouping must be relative_mass or argmax, got {plus.grouping!r}")
+        if plus.grouping not in ("argmax", "relative_mass"):
+            raise ValueError(f"selection.adeada_plus.grouping must be argmax or relative_mass, got {plus.grouping!r}")
         if plus.uncertainty not in ("margin", "entropy"):
             raise ValueError(f"selection.adeada_plus.uncertainty must be margin or entropy, got {plus.uncertainty!r}")
         if not 0.0 <= plus.density_fraction <= 1.0:
@@ -70,15 +79,16 @@ class ADeADAPlus(ADeADA):
     def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
         if self.cfg.adeada_plus.grouping == "argmax":
             return super().select(target, budget_pixels, ctx)
-        # Only the density part reads ``pred``; the rows (and so the Selection) are the same table's.
+        # Only the density part and its class weights read ``pred``; the rows (so the Selection)
+        # index the same table.
         source = None if ctx.source is None else regroup_by_relative_mass(ctx.source)
         return super().select(regroup_by_relative_mass(target), budget_pixels,
                               dataclasses.replace(ctx, source=source))
 
     def _uncertainty_scores(self, target: RegionStats) -> np.ndarray:
-        if self.cfg.adeada_plus.uncertainty == "entropy":
-            return target.entropy
-        return -target.margin.astype(np.float64)  # smallest margin first
+        if self.cfg.adeada_plus.uncertainty == "margin":
+            return -target.margin.astype(np.float64)  # smallest margin first
+        return target.entropy
 
     def _class_weights(self, target: RegionStats, cand: np.ndarray, kl: np.ndarray, scored: np.ndarray) -> np.ndarray:
         w = super()._class_weights(target, cand, kl, scored)
@@ -100,16 +110,17 @@ class ADeADAPlusFlat(ADeADAPlus):
     name, plus_preset = "adeada_plus_flat", {"learnt_discount": False}
 
 
-class ADeADAPlusEnt(ADeADAPlus):
-    """ADeADA+ whose uncertainty part ranks by entropy, as ADeADA's, instead of margin."""
+# Candidate rows: one candidate setting switched on (measured, not the defaults).
+class ADeADAPlusMargin(ADeADAPlus):
+    """ADeADA+ whose uncertainty part ranks by smallest margin instead of entropy (a candidate)."""
 
-    name, plus_preset = "adeada_plus_ent", {"uncertainty": "entropy"}
+    name, plus_preset = "adeada_plus_margin", {"uncertainty": "margin"}
 
 
-class ADeADAPlusArgmax(ADeADAPlus):
-    """ADeADA+ whose density part groups regions by predicted class (argmax), as ADeADA's."""
+class ADeADAPlusRelMass(ADeADAPlus):
+    """ADeADA+ whose density part groups regions by relative probability mass (a candidate)."""
 
-    name, plus_preset = "adeada_plus_argmax", {"grouping": "argmax"}
+    name, plus_preset = "adeada_plus_relmass", {"grouping": "relative_mass"}
 
 
 class ADeADAPlusDiag(ADeADAPlus):
