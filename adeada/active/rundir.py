@@ -291,6 +291,29 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
+def write_confusion_csv(path: str | os.PathLike, confusion: np.ndarray, classes: list[str]) -> None:
+    """A (C, C) pixel-count matrix as CSV: one row per true class, one column per predicted class."""
+    cm = np.asarray(confusion)
+    if cm.shape != (len(classes), len(classes)):
+        raise ValueError(f"confusion matrix of shape {cm.shape} does not fit {len(classes)} classes")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["label \\ predicted", *classes])
+    for name, row in zip(classes, cm.tolist()):
+        w.writerow([name, *(int(v) for v in row)])
+    atomic_write_text(path, buf.getvalue())
+
+
+def read_confusion_csv(path: str | os.PathLike) -> tuple[np.ndarray, list[str]]:
+    """The matrix and class names :func:`write_confusion_csv` wrote."""
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    classes = rows[0][1:]
+    if [r[0] for r in rows[1:]] != classes:
+        raise ValueError(f"{path}: row names {[r[0] for r in rows[1:]]} differ from column names {classes}")
+    return np.array([[int(v) for v in r[1:]] for r in rows[1:]], dtype=np.int64), classes
+
+
 def round_metrics(run: "RunDir", k: int) -> dict:
     """The metrics.json row of round ``k`` (0 = the warm-up)."""
     return json.loads((run.round_dir(k) / "metrics.json").read_text())

@@ -1,4 +1,5 @@
-"""Phase 5 of a round: mIoU on the target test set, metrics.json and metrics.csv, the round's overlays."""
+"""Phase 5 of a round: mIoU on the target test set, confusion.csv, metrics.json and metrics.csv, the
+round's overlays."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from adeada.active.context import RunContext
 from adeada.active.phases.select import read_selection
 from adeada.active.report import draw_round
-from adeada.active.rundir import jsonable, refresh_metrics_csv
+from adeada.active.rundir import jsonable, refresh_metrics_csv, write_confusion_csv
 from adeada.atomic import atomic_write_text
 
 
@@ -38,6 +39,9 @@ def evaluate_round(ctx: RunContext, k: int) -> dict:
         row["miou13"] = result.miou_over(SYNTHIA13_EVAL_CLASSES)
     folder = ctx.run.round_dir(k)
     folder.mkdir(parents=True, exist_ok=True)
+    # Kept so that a class's errors (what its pixels are called, what is called it) can be read
+    # without evaluating the weights again; written first: metrics.json marks the phase done.
+    write_confusion_csv(folder / "confusion.csv", result.confusion, list(result.classes))
     atomic_write_text(folder / "metrics.json", json.dumps(jsonable(row), indent=1))
     refresh_metrics_csv(ctx.run)
     log_eval = ctx.log_fn("eval")
