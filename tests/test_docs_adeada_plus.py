@@ -22,6 +22,11 @@ FINE = ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine"
     # the diagonal-mixture candidate: only its paired table (its means are the rows above plus one)
     ([RESULTS / "adeada_plus_diag_results.csv", RESULTS / "results.csv"], "adeada_plus_diag", (1,)),
     ([FINE / "adeada_plus_diag_results.csv", FINE / "results.csv"], "adeada_plus_diag", (1,)),
+    # the candidates measured and dropped: the same
+    ([RESULTS / "adeada_plus_margin_results.csv", RESULTS / "results.csv"], "adeada_plus_margin", (1,)),
+    ([FINE / "adeada_plus_margin_results.csv", FINE / "results.csv"], "adeada_plus_margin", (1,)),
+    ([RESULTS / "adeada_plus_relmass_results.csv", RESULTS / "results.csv"], "adeada_plus_relmass", (1,)),
+    ([FINE / "adeada_plus_relmass_results.csv", FINE / "results.csv"], "adeada_plus_relmass", (1,)),
 ])
 def test_the_docs_quote_the_tables_exactly(capsys, files, reference, shown):
     mod = _paired_against()
