@@ -25,14 +25,14 @@ a row that switches it on:
   With about 100 regions per component in 256 dimensions the authors' full covariances are
   singular up to ``reg_covar`` and explain held-out pool regions far worse than diagonal ones
   (``benchmarks/heldout_density.py``, no label read); with thousands of regions a class they
-  explain them better. Diagonal mixtures helped ADeADA+ in round 1 and were level afterwards.
+  explain them better. Diagonal mixtures helped ADeADA+ in round 1, hardly afterwards.
 - ``uncertainty`` (row ``adeada_plus_margin``: "margin") ranks the uncertainty part by the
   smallest top-1 minus top-2 margin instead of entropy (MAR is well ahead of ENT among the
   baselines); it helped round 1 and cost the later rounds on the small pool.
 - ``grouping`` (row ``adeada_plus_relmass``: "relative_mass") files a region, in both domains,
   under the class whose mean probability is largest relative to its mean over the domain, so
-  that classes no region is ever predicted as (pole, sign, pedestrian on 40 regions an image)
-  reach the density part; it cost round 1 on the small pool.
+  that classes (almost) no region is predicted as (pole, sign, pedestrian, bicyclist on 40
+  regions an image) reach the density part; it cost round 1 on the small pool.
 
 Everything else (mixtures, Eq. 2 scores, the per-class ranking, the uncertainty part) is ADeADA's.
 """
