@@ -5,8 +5,8 @@
 
 Per run: the round's confusion matrix on the run's target test set (rounds/KK/confusion.csv,
 which runs write since it was added; for an older run, the round's weights rounds/KK/model.pth
-evaluated again with the run's own evaluation settings), then one line: the class's IoU, how many pixels the model predicts
-as the class against how many carry it, the four classes its pixels are predicted as most (in %
+evaluated again with the run's own evaluation settings), then one line: the class's IoU, how
+many pixels the model predicts as the class against how many carry it, the four classes its pixels are predicted as most (in %
 of its pixels), and the four true classes of the pixels predicted as it (in % of those). Reads no
 pool label; the test labels are what the mIoU of the run was computed on.
 """
@@ -17,37 +17,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import numpy as np
-
-
-def class_confusion(confusion: np.ndarray, names: Sequence[str], name: str, top: int = 4) -> dict:
-    """One class's row and column of a confusion matrix (rows = label, columns = prediction).
-
-    Returns its IoU (%), its pixel count, the pixels predicted as it, and the ``top`` largest
-    shares of its row (predicted as) and of its column (truly), as (class, percent) pairs.
-    """
-    names = list(names)
-    if name not in names:
-        raise ValueError(f"class {name!r} is not one of the run's classes ({', '.join(names)})")
-    c = names.index(name)
-    cm = np.asarray(confusion, dtype=float)
-    true, predicted, hit = cm[c].sum(), cm[:, c].sum(), cm[c, c]
-    union = true + predicted - hit
-
-    def shares(v: np.ndarray, total: float) -> list[tuple[str, float]]:
-        if total == 0:
-            return []
-        order = sorted(range(len(v)), key=lambda i: (-v[i], i))[:top]
-        return [(names[i], 100.0 * v[i] / total) for i in order if v[i] > 0]
-
-    return {"iou": 100.0 * hit / union if union else float("nan"), "pixels": int(true),
-            "predicted": int(predicted), "predicted_as": shares(cm[c], true), "truly": shares(cm[:, c], predicted)}
+from adeada.reports.class_errors import class_errors, shares_text
 
 
 def line(run: str, s: dict, name: str) -> str:
-    fmt = lambda pairs: ", ".join(f"{n} {p:.1f}" for n, p in pairs) or "-"  # noqa: E731
     return (f"{run}: {name} IoU {s['iou']:.1f}; predicted on {s['predicted']:,} px, carried by {s['pixels']:,}; "
-            f"its pixels predicted as: {fmt(s['predicted_as'])}; predicted {name} is truly: {fmt(s['truly'])}")
+            f"its pixels predicted as: {shares_text(s['predicted_as'])}; predicted {name} is truly: {shares_text(s['truly'])}")
 
 
 def reevaluate(ctx, k: int):
@@ -87,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"{run}: no confusion.csv and no weights for round {k} "
                           f"({ctx.round_checkpoint(k)} is missing)", file=sys.stderr)
                     return 2
-            summary = class_confusion(confusion, names, args.name)
+            summary = class_errors(confusion, names, args.name)
         except ValueError as e:
             print(f"{run}: {e}", file=sys.stderr)
             return 2

@@ -1,4 +1,5 @@
-"""benchmarks/class_confusion.py: where one class's pixels go."""
+"""benchmarks/class_confusion.py: where one class's pixels go, for finished runs (the summary itself:
+tests/reports/test_class_errors.py)."""
 
 import numpy as np
 import pytest
@@ -13,26 +14,6 @@ NAMES = ["road", "fence", "building"]
 CM = np.array([[50, 0, 0],
                [5, 2, 13],   # fence: 20 px, 2 right, 13 called building, 5 road
                [0, 6, 24]])  # 6 building px called fence
-
-
-def test_a_hand_made_matrix():
-    s = load_benchmark("class_confusion").class_confusion(CM, NAMES, "fence")
-    assert s["pixels"] == 20 and s["predicted"] == 8
-    assert s["iou"] == pytest.approx(100 * 2 / (20 + 8 - 2))
-    assert s["predicted_as"] == [("building", 65.0), ("road", 25.0), ("fence", 10.0)]
-    assert s["truly"] == [("building", 75.0), ("fence", 25.0)]
-
-
-def test_a_class_never_predicted_has_no_truly_shares_and_zero_iou():
-    cm = CM.copy()
-    cm[:, 1] = 0
-    s = load_benchmark("class_confusion").class_confusion(cm, NAMES, "fence")
-    assert s["predicted"] == 0 and s["truly"] == [] and s["iou"] == 0.0
-
-
-def test_an_unknown_class_is_named_with_the_known_ones():
-    with pytest.raises(ValueError, match="'fenc' is not one of the run's classes \\(road, fence, building\\)"):
-        load_benchmark("class_confusion").class_confusion(CM, NAMES, "fenc")
 
 
 def test_the_round_matrix_survives_the_csv_round_trip(tmp_path):

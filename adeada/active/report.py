@@ -83,6 +83,18 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
                                Figure(run.plots / "per_class.png", "IoU per class and round")]),
         Section("IoU per class (%)", [], [Table(per_class, "{:.1f}")]),
     ]
+    last = int(rows[-1]["round"])
+    saved = run.round_dir(last) / "confusion.csv"
+    if saved.exists():  # runs from before confusion.csv was kept have none
+        from adeada.active.rundir import read_confusion_csv
+        from adeada.reports.class_errors import class_error_rows
+
+        confusion, names = read_confusion_csv(saved)
+        sections.append(Section(
+            f"Where each class's test pixels go (round {last})",
+            ["What the model calls each class's test pixels, and what the pixels it calls that class "
+             "truly are (largest shares first), from the round's confusion matrix (confusion.csv)."],
+            [Table(class_error_rows(confusion, names), "{:.1f}")]))
     for r in rows[1:]:
         k = int(r["round"])
         sections.append(Section(f"Round {k}: what was selected", [round_line(k, rounds, r, warm)],
