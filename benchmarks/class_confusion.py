@@ -6,9 +6,10 @@
 Per run: the round's confusion matrix on the run's target test set (rounds/KK/confusion.csv,
 which runs write since it was added; for an older run, the round's weights rounds/KK/model.pth
 evaluated again with the run's own evaluation settings), then one line: the class's IoU, how
-many pixels the model predicts as the class against how many carry it, the four classes its pixels are predicted as most (in %
-of its pixels), and the four true classes of the pixels predicted as it (in % of those). Reads no
-pool label; the test labels are what the mIoU of the run was computed on.
+many pixels the model predicts as the class against how many carry it, the four classes its
+pixels are predicted as most (in % of its pixels), and the four true classes of the pixels
+predicted as it (in % of those). Reads no pool label; the test labels are what the mIoU of the
+run was computed on.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adeada.active.rundir import RunDir, RunFolderError, read_csv, refresh_metrics_csv
+from adeada.active.rundir import RunDir, RunFolderError, read_confusion_csv, read_csv, refresh_metrics_csv
 from adeada.atomic import atomic_write_text
 from adeada.reports.compare_tables import FULL
 
@@ -86,7 +86,6 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
     last = int(rows[-1]["round"])
     saved = run.round_dir(last) / "confusion.csv"
     if saved.exists():  # runs from before confusion.csv was kept have none
-        from adeada.active.rundir import read_confusion_csv
         from adeada.reports.class_errors import class_error_rows
 
         confusion, names = read_confusion_csv(saved)

@@ -116,8 +116,6 @@ PLUS_HEADING = "ADeADA+ with each of its changes from the paper's method switche
 
 def ablation_file_markdown(summary: list[dict]) -> str:
     """ablation.md: the paper's Table 2 and, when they ran, ADeADA+ and its rows; "" when neither."""
-    parts = [t.strip() for t in (ablation_markdown(summary),) if t]
-    plus = plus_ablation_markdown(summary)
-    if plus:
-        parts.append(f"{PLUS_HEADING}\n\n{plus.strip()}")
+    paper, plus = ablation_markdown(summary), plus_ablation_markdown(summary)
+    parts = ([paper.strip()] if paper else []) + ([f"{PLUS_HEADING}\n\n{plus.strip()}"] if plus else [])
     return "\n\n".join(parts) + "\n" if parts else ""
