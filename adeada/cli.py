@@ -21,9 +21,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _add_config_args(p: argparse.ArgumentParser, default: str | None) -> None:
+    from adeada.config import BUILTIN
+
     p.add_argument("--config", default=default, metavar="FILE",
-                   help="YAML config, or a built-in name: demo, camvid_day_dusk, gta5_cityscapes, "
-                        f"synthia_cityscapes (default: {default or 'demo'})")
+                   help=f"YAML config, or a built-in name: {', '.join(BUILTIN)} (default: {default or 'demo'})")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config field, e.g. --set selection.alpha=0.5 (repeatable)")
 
@@ -61,6 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="skip finished cells, resume unfinished ones")
     p.add_argument("--full-supervision", action="store_true",
                    help="also run the 100%% reference: the whole target pool labelled, per seed")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="cells run at once, each in its own process with cores/N threads (default 1)")
+
+    p = sub.add_parser("suite", help="strategies x seeds on every shift of the suite, then one leaderboard")
+    p.add_argument("--strategies", default="rand,conf,ripu,adeada,adeada_plus",
+                   help="comma-separated strategy names (as for compare)")
+    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
+    p.add_argument("--shifts", default=None, metavar="LIST",
+                   help="comma-separated configs, built-in names or YAML files (default: the built-in suite, "
+                        "camvid_day_dusk, camvid_day_dusk_fine, camvid_to_seq05vd, camvid_to_0006r0, camvid_to_0016e5)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one config field on every shift (repeatable)")
+    p.add_argument("--out", required=True, metavar="DIR", help="one comparison folder per shift, and the leaderboard")
+    p.add_argument("--resume", action="store_true", help="skip finished cells, resume unfinished ones")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="cells run at once, each in its own process with cores/N threads (default 1)")
 
@@ -148,6 +163,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suite(args: argparse.Namespace) -> int:
+    from adeada.active.suite import SUITE, run_suite
+
+    shifts = _split(args.shifts) if args.shifts else list(SUITE)
+    path = run_suite(args.out, _split(args.strategies), _split(args.seeds, int), shifts, args.overrides,
+                     resume=args.resume, progress=not args.quiet, jobs=args.jobs)
+    print(f"adeada: leaderboard of {len(shifts)} shifts in {path}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from adeada.active.human import export_round
 
@@ -181,7 +206,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "export": cmd_export, "import": cmd_import, "report": cmd_report}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "suite": cmd_suite, "export": cmd_export, "import": cmd_import, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -194,8 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = getattr(args, "run_folder", None) or getattr(args, "out", None)
         if args.command == "run" and folder:
             hint = f"; continue with `adeada run --resume --out {folder}`"
-        elif args.command == "compare":
-            hint = f"; continue with the same `adeada compare` command plus --resume (--out {folder})"
+        elif args.command in ("compare", "suite"):
+            hint = f"; continue with the same `adeada {args.command}` command plus --resume (--out {folder})"
         else:
             hint = ""
         print(f"adeada: interrupted{hint}", file=sys.stderr)

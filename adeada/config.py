@@ -84,7 +84,9 @@ class RunConfig:
     loop: LoopConfig = field(default_factory=LoopConfig)
 
 
-BUILTIN = ("demo", "camvid_day_dusk", "camvid_day_dusk_fine", "gta5_cityscapes", "synthia_cityscapes")
+# The configs shipped in adeada/configs/, found there (a new file is a new built-in name).
+BUILTIN = tuple(sorted(Path(str(p)).stem for p in resources.files("adeada.configs").iterdir()
+                       if str(p).endswith(".yaml")))
 
 
 def builtin_config(name: str) -> Path:

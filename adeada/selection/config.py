@@ -127,15 +127,25 @@ class AdeadaPlusConfig:
     fixed_split: bool = True  # density_fraction of every round to the density part (not Eq. 7)
     density_fraction: float = 0.5
     learnt_discount: bool = True  # Eq. 6's class weight x the class's mean (1 - confidence) on the pool
-    # What the uncertainty part ranks the rest of the pool by: "entropy" (ADeADA's) or "margin"
-    # (smallest mean top-1 minus top-2 probability first). Row adeada_plus_margin: a candidate,
-    # measured, not the default (docs/benchmarks.md, "Candidates measured and dropped").
-    uncertainty: Literal["entropy", "margin"] = "entropy"
+    # What the uncertainty part ranks the rest of the pool by: "entropy" (ADeADA's), "margin"
+    # (smallest mean top-1 minus top-2 probability first), "confidence" (lowest mean top-1
+    # probability first, CONF's ranking) or "ripu" (RIPU's impurity x uncertainty over the region's
+    # neighbourhood). Rows adeada_plus_margin, adeada_plus_conf, adeada_plus_ripu: candidates,
+    # measured, not the default (docs/benchmarks.md).
+    uncertainty: Literal["entropy", "margin", "confidence", "ripu"] = "entropy"
     # Which class a region counts as in the density part, in both domains: "argmax" (ADeADA's
     # predicted class) or "relative_mass" (the class whose mean probability is largest relative to
     # its mean over the domain's regions, so that classes too small ever to win a region's argmax
     # still get regions). Row adeada_plus_relmass: a candidate, measured, not the default.
     grouping: Literal["argmax", "relative_mass"] = "argmax"
+    # From round 2 on, the density part's share follows what each part's picks were worth last
+    # round: e_density / (e_density + e_uncertainty), where e is the share of the pixels a part
+    # bought that the model had predicted wrongly (read from the bought labels only), kept within
+    # [gain_min_share, 1 - gain_min_share] so that neither part stops being measured. Round 1 and
+    # rounds without both measurements use density_fraction. Row adeada_plus_gain: a candidate
+    # ("active learning by learning", Hsu and Lin 2015, in its simplest form).
+    gain_split: bool = False
+    gain_min_share: float = 0.2
     # The mixtures' estimator (a key of adeada.selection.density.ESTIMATORS); None: the run's
     # selection.density.estimator, as ADeADA. Row adeada_plus_diag: "gmm_diag" (docs/benchmarks.md,
     # "Which density estimator": a candidate, measured, not the default).

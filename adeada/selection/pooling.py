@@ -56,7 +56,42 @@ def _edge_density(image: np.ndarray, sp: np.ndarray, pixels: np.ndarray) -> np.n
     return (sums / np.maximum(pixels, 1)).astype(np.float32)
 
 
-def _pool_image(model, disc, x: torch.Tensor, sp: np.ndarray, feature_dtype) -> dict[str, np.ndarray]:
+def region_adjacency(sp: np.ndarray, n_regions: int | None = None) -> np.ndarray:
+    """(R, R) bool: regions that touch (4-connected) in the superpixel map; False on the diagonal."""
+    sp = np.asarray(sp)
+    R = int(sp.max()) + 1 if n_regions is None else int(n_regions)
+    adj = np.zeros((R, R), dtype=bool)
+    for a, b in ((sp[:, :-1], sp[:, 1:]), (sp[:-1, :], sp[1:, :])):
+        cut = a != b
+        adj[a[cut], b[cut]] = True
+    adj |= adj.T
+    return adj
+
+
+def neighbourhood_impurity(hist: np.ndarray, entropy_sum: np.ndarray, count: np.ndarray,
+                           adj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """RIPU's two terms over each region's neighbourhood (the region and the regions it touches).
+
+    Args:
+        hist: (R, C) pixels of each region predicted as each class.
+        entropy_sum: (R,) sum of the pixels' prediction entropies per region.
+        count: (R,) pixels per region (the same pixels as ``hist`` and ``entropy_sum``).
+        adj: (R, R) bool adjacency (:func:`region_adjacency`).
+
+    Returns:
+        impurity: (R,) entropy (natural log) of the neighbourhood's predicted-class histogram;
+        uncertainty: (R,) mean pixel entropy over the neighbourhood.
+    """
+    near = adj.astype(np.float64) + np.eye(len(adj))
+    h = near @ np.asarray(hist, np.float64)
+    q = h / np.maximum(h.sum(1, keepdims=True), 1e-12)
+    impurity = np.maximum(-(q * np.log(np.where(q > 0, q, 1.0))).sum(1), 0.0)  # no -0.0
+    uncertainty = (near @ np.asarray(entropy_sum, np.float64)) / np.maximum(near @ np.asarray(count, np.float64), 1e-12)
+    return impurity.astype(np.float32), uncertainty.astype(np.float32)
+
+
+def _pool_image(model, disc, x: torch.Tensor, sp: np.ndarray, feature_dtype,
+                impurity: bool = False) -> dict[str, np.ndarray]:
     logits, feats = model(x)
     h, w = feats.shape[-2:]
     if logits.shape[-2:] != (h, w):
@@ -88,6 +123,18 @@ def _pool_image(model, disc, x: torch.Tensor, sp: np.ndarray, feature_dtype) -> 
         cnt[missing] = 1
     mean = (sums / cnt).T.cpu().numpy()  # (R, K)
     D = feats.shape[1]
+    ripu = None
+    if impurity:
+        # Each feature cell votes with its own argmax (the region's mean prob would hide the mix);
+        # a region that no cell covers votes with the cell it borrowed above.
+        cell_pred = p.argmax(0)
+        hist = torch.zeros(R, C, dtype=torch.float64, device=values.device)
+        hist.index_put_((ids, cell_pred), torch.ones_like(ids, dtype=torch.float64), accumulate=True)
+        if len(missing):
+            hist[missing] = 0
+            hist[missing, cell_pred[torch.from_numpy(fb).to(values.device)]] = 1
+        ripu = neighbourhood_impurity(hist.cpu().numpy(), sums[D + C].double().cpu().numpy(),
+                                      cnt.double().cpu().numpy(), region_adjacency(sp, R))
     out = {
         "feature": mean[:, :D].astype(feature_dtype),
         "prob": mean[:, D:D + C].astype(np.float32),
@@ -95,6 +142,8 @@ def _pool_image(model, disc, x: torch.Tensor, sp: np.ndarray, feature_dtype) -> 
     }
     if disc is not None:
         out["domain_score"] = mean[:, D + C + 3]
+    if ripu is not None:
+        out["impurity"], out["nbr_entropy"] = ripu
     return out
 
 
@@ -104,7 +153,7 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
                          device: str | torch.device = "cpu", num_classes: Optional[int] = None,
                          discriminator: Optional[torch.nn.Module] = None, edges: bool = False,
                          feature_dtype: Any = np.float32, progress: bool = True,
-                         resize: Optional[tuple[int, int]] = None) -> RegionStats:
+                         resize: Optional[tuple[int, int]] = None, impurity: bool = False) -> RegionStats:
     """Score every region of ``dataset`` with ``model`` in one streaming pass.
 
     The model runs in evaluation mode without augmentation, one image at a time; features and
@@ -125,6 +174,9 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
         discriminator: AdaptSegNet output-space discriminator (softmax map -> logits); its
             sigmoid, read as P(target), is pooled into ``extras['domain_score']`` (AADA).
         edges: add ``extras['edge']``, Canny edge density per region (ReDAL).
+        impurity: add RIPU's terms over each region's neighbourhood (the region and the regions it
+            touches): ``extras['impurity']``, the entropy of the histogram of the feature cells'
+            predicted classes, and ``extras['nbr_entropy']``, their mean prediction entropy.
         feature_dtype: dtype of the stored features (float16 halves the table, but moves density scores).
         progress: show a progress bar (rank 0 only).
         resize: optional (H, W) the image is resized to (bilinear) before the model.
@@ -149,7 +201,7 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
         indices = range(rank, len(dataset), world)
         for i in tqdm(indices, desc="region stats", disable=not progress or rank != 0):
             parts.append(_image_rows(model, discriminator, dataset, store, i, normalize, device,
-                                     num_classes, edges, feature_dtype, resize))
+                                     num_classes, edges, feature_dtype, resize, impurity))
     finally:
         model.train(was_training)
         if discriminator is not None:
@@ -165,7 +217,7 @@ def compute_region_stats(model: torch.nn.Module, dataset: Any, store: Any, *,
 
 
 def _image_rows(model, disc, dataset, store, i, normalize, device, num_classes, edges,
-                feature_dtype, resize) -> RegionStats:
+                feature_dtype, resize, impurity=False) -> RegionStats:
     image = dataset.load_image(i)
     sp, pixels = store.segments_and_counts(dataset, i)
     sp, pixels = np.asarray(sp), np.asarray(pixels, dtype=np.int64)
@@ -176,7 +228,7 @@ def _image_rows(model, disc, dataset, store, i, normalize, device, num_classes, 
     x = to_input(torch.from_numpy(np.ascontiguousarray(image[None])).permute(0, 3, 1, 2), normalize, device)
     if resize is not None:
         x = F.interpolate(x, size=tuple(resize), mode="bilinear", align_corners=False)
-    pooled = _pool_image(model, disc, x, sp, feature_dtype)
+    pooled = _pool_image(model, disc, x, sp, feature_dtype, impurity)
     C = pooled["prob"].shape[1]
     if num_classes is not None and C != num_classes:
         raise ValueError(f"model returns {C} classes, expected num_classes={num_classes}")
@@ -185,6 +237,9 @@ def _image_rows(model, disc, dataset, store, i, normalize, device, num_classes, 
         extras["domain_score"] = pooled["domain_score"]
     if edges:
         extras["edge"] = _edge_density(image, sp, pixels)
+    for name in ("impurity", "nbr_entropy"):
+        if name in pooled:
+            extras[name] = pooled[name]
     return RegionStats(image=np.full(R, i, np.int32), region=np.arange(R, dtype=np.int32),
                        pixels=pixels, feature=pooled["feature"], prob=pooled["prob"],
                        pred=pooled["prob"].argmax(1), entropy=pooled["entropy"],

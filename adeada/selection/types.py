@@ -21,6 +21,10 @@ class SelectionContext:
         labelled: bool per target row, True when already bought (None = nothing bought yet).
         source: source-domain region statistics (needed by density-aware strategies).
         cache_dir: where reusable results may be kept between runs (density fits); None = nowhere.
+        part_errors: per part ("density", "uncertainty") of the previous round's selection, the
+            share of its bought pixels whose label differs from the class the model predicted for
+            their region when it chose them (read from the labels bought, never from others);
+            None in round 1 or where the loop was not asked for it.
     """
 
     round: int = 1
@@ -28,6 +32,7 @@ class SelectionContext:
     labelled: Optional[np.ndarray] = None
     source: Optional[RegionStats] = None
     cache_dir: Optional[Path] = None
+    part_errors: Optional[dict[str, float]] = None
 
 
 @dataclass

@@ -138,6 +138,24 @@ def test_camvid_prefixes_and_presets(camvid):
         camvid_preset(camvid, "night")
 
 
+def test_camvid_sequences_across_split_folders_and_halves_in_frame_order(camvid):
+    for k, stem in enumerate(["0016E5_07959", "0016E5_00420"]):  # val frames of the train sequence
+        write_rgb(camvid / "val" / f"{stem}.png", seed=k)
+        write_label(camvid / "valannot" / f"{stem}.png", label_with([0, 1]))
+    ids = lambda ds: [ds.image_id(i) for i in range(len(ds))]  # noqa: E731
+    both = CamVidDataset(camvid, ["train", "val"], ["0016E5"])
+    assert ids(both) == ["train_0016E5_00390", "val_0016E5_00420", "val_0016E5_07959"]  # folder by folder
+    first = CamVidDataset(camvid, ["train", "val"], ["0016E5"], frames="first_half")
+    second = CamVidDataset(camvid, ["train", "val"], ["0016E5"], frames="second_half")
+    # frame order across the two folders: 00390 (train), 00420 (val) | 07959 (val); the odd frame goes first
+    assert ids(first) == ["train_0016E5_00390", "val_0016E5_00420"] and ids(second) == ["val_0016E5_07959"]
+    # halves are taken per sequence
+    two = CamVidDataset(camvid, ["train", "val"], ["0006R0", "0016E5"], frames="second_half")
+    assert ids(two) == ["val_0016E5_07959"]  # 0006R0's one frame is its first half
+    with pytest.raises(ValueError, match="frames='middle'"):
+        CamVidDataset(camvid, "train", ["0016E5"], frames="middle")
+
+
 def test_camvid_unknown_value(camvid):
     write_label(camvid / "trainannot" / "0006R0_f00930.png", label_with([0, 12, 40]))
     ds = CamVidDataset(camvid, "train", prefixes=["0006R0"])

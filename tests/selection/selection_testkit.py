@@ -24,7 +24,8 @@ def random_table(n: int, C: int = 5, D: int = 16, seed: int = 0, images: int | N
     return RegionStats(image=np.arange(n) // per, region=np.arange(n) % per, pixels=rng.integers(50, 500, n),
                        feature=rng.normal(size=(n, D)).astype(np.float16), prob=p, pred=p.argmax(1),
                        entropy=e, confidence=c, margin=m,
-                       extras={"edge": rng.random(n), "domain_score": rng.random(n)})
+                       extras={"edge": rng.random(n), "domain_score": rng.random(n),
+                               "impurity": rng.random(n) * np.log(C), "nbr_entropy": e})
 
 
 @contextmanager

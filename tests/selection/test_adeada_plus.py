@@ -140,7 +140,7 @@ def test_the_margin_row_is_adeada_plus_with_the_margin_ranking():
 
 
 def test_an_unknown_uncertainty_ranking_is_refused_naming_the_key():
-    with pytest.raises(ValueError, match="selection.adeada_plus.uncertainty must be margin or entropy, got 'bald'"):
+    with pytest.raises(ValueError, match="selection.adeada_plus.uncertainty must be one of entropy, margin, confidence, ripu, got 'bald'"):
         get_strategy("adeada_plus", _cfg(uncertainty="bald"))
 
 
@@ -215,3 +215,61 @@ def test_relative_mass_grouping_lets_the_density_part_buy_a_class_never_ranked_f
 def test_an_unknown_grouping_is_refused_naming_the_key():
     with pytest.raises(ValueError, match="selection.adeada_plus.grouping must be argmax or relative_mass, got 'soft'"):
         get_strategy("adeada_plus", _cfg(grouping="soft"))
+
+
+def test_the_confidence_and_ripu_rankings_of_the_uncertainty_part_by_hand():
+    # row 0: a two-class tie (confidence 0.5, entropy 0.69); row 1: mass over three classes
+    # (confidence 0.55, entropy 1.00); row 2: sure (confidence 0.9). Entropy buys row 1 first,
+    # least confidence row 0.
+    prob = [[0.5, 0.5, 0.0], [0.55, 0.225, 0.225], [0.9, 0.1, 0.0]]
+    tgt = _three_class_table(prob, np.zeros((3, 2)))
+    # RIPU's terms: row 2 sits on a boundary (impurity 1.0), the others inside one predicted class.
+    tgt.extras.update(impurity=np.array([0.0, 0.1, 1.0], np.float32),
+                      nbr_entropy=np.array([0.9, 0.9, 0.5], np.float32))
+    ctx = SelectionContext(round=1)
+    only_u = dict(density_fraction=0.0)
+    picks = {name: get_strategy(name, _cfg(**only_u)).select(tgt, 200, ctx).rows.tolist()
+             for name in ("adeada_plus", "adeada_plus_conf", "adeada_plus_ripu")}
+    assert picks == {"adeada_plus": [1, 0], "adeada_plus_conf": [0, 1],
+                     "adeada_plus_ripu": [2, 1]}  # impurity x uncertainty: 0.5, 0.09, 0
+    assert get_strategy("adeada_plus_ripu").requires == {"source", "impurity"}
+    assert get_strategy("adeada_plus_conf").requires == {"source"}
+
+
+def test_the_conf_and_ripu_rows_are_adeada_plus_with_their_setting():
+    tgt, src = three_class_pool(seed=6)
+    rng = np.random.default_rng(0)
+    tgt.extras.update(impurity=rng.random(len(tgt)).astype(np.float32), nbr_entropy=tgt.entropy.copy())
+    tgt.confidence = rng.uniform(0.4, 0.6, len(tgt)).astype(np.float32)  # ranks unlike entropy
+    ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 11 == 0)
+    plus = get_strategy("adeada_plus", _cfg()).select(tgt, 6000, ctx)
+    for row, setting in (("adeada_plus_conf", "confidence"), ("adeada_plus_ripu", "ripu")):
+        a = get_strategy(row, _cfg()).select(tgt, 6000, ctx)
+        b = get_strategy("adeada_plus", _cfg(uncertainty=setting)).select(tgt, 6000, ctx)
+        np.testing.assert_array_equal(a.rows, b.rows)
+        assert not np.array_equal(a.rows, plus.rows), row
+        np.testing.assert_array_equal(np.sort(a.rows[a.part == "density"]), np.sort(plus.rows[plus.part == "density"]))
+
+
+def test_the_gain_split_follows_last_rounds_error_rates_within_its_bounds():
+    from adeada.selection.strategies.adeada_plus import gain_share
+
+    assert gain_share({"density": 0.6, "uncertainty": 0.2}, 0.2, 0.5) == pytest.approx(0.75)
+    assert gain_share({"density": 0.9, "uncertainty": 0.0}, 0.2, 0.5) == pytest.approx(0.8)  # bounded
+    assert gain_share({"density": 0.0, "uncertainty": 0.5}, 0.2, 0.5) == pytest.approx(0.2)
+    for missing in (None, {}, {"density": 0.3}, {"density": 0.0, "uncertainty": 0.0}):
+        assert gain_share(missing, 0.2, 0.5) == 0.5  # round 1, one part bought nothing, no signal
+    tgt, src = two_classes(seed=3)
+    budget = 40 * 100
+    ctx = SelectionContext(round=2, source=src, part_errors={"density": 0.6, "uncertainty": 0.2})
+    gain = get_strategy("adeada_plus_gain", _cfg()).select(tgt, budget, ctx)
+    assert gain.diagnostics["density_share"] == pytest.approx(0.75)
+    assert gain.diagnostics["budget_density"] == pytest.approx(0.75 * budget)
+    fixed = get_strategy("adeada_plus", _cfg()).select(tgt, budget, ctx)  # reads no errors
+    assert fixed.diagnostics["density_share"] == 0.5
+    first = get_strategy("adeada_plus_gain", _cfg()).select(tgt, budget, SelectionContext(round=1, source=src))
+    np.testing.assert_array_equal(first.rows, get_strategy("adeada_plus", _cfg()).select(
+        tgt, budget, SelectionContext(round=1, source=src)).rows)
+    assert get_strategy("adeada_plus_gain").requires == {"source", "part_errors"}
+    with pytest.raises(ValueError, match="gain_split needs fixed_split: true"):
+        get_strategy("adeada_plus_gain", _cfg(fixed_split=False))

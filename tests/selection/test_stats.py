@@ -21,7 +21,7 @@ def test_save_load_roundtrip_subset_concat(tmp_path):
     s = t.subset([3, 1])
     assert s.region.tolist() == [t.region[3], t.region[1]]
     c = RegionStats.concatenate([t, s])
-    assert len(c) == 52 and set(c.extras) == {"edge", "domain_score"}
+    assert len(c) == 52 and set(c.extras) == {"edge", "domain_score", "impurity", "nbr_entropy"}
     with pytest.raises(FileNotFoundError, match="nope.npz"):
         RegionStats.load(tmp_path / "nope.npz")
     with pytest.raises(RegionStatsError, match="rows"):

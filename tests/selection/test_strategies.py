@@ -57,6 +57,7 @@ def _degenerate(kind):
     elif kind == "zero_entropy":
         t.entropy[:] = 0.0
         t.extras["edge"][:] = 0.0
+        t.extras["nbr_entropy"][:] = 0.0
     return t
 
 

@@ -46,8 +46,9 @@ def select(ctx: RunContext, k: int) -> dict:
         raise ValueError(
             f"round {k}: rounds 1..{k - 1} labelled the whole target pool, nothing is left to select; "
             f"lower loop.rounds ({ctx.cfg.loop.rounds}) or selection.budget_fraction ({ctx.cfg.selection.budget_fraction})")
+    errors = part_errors(ctx, k - 1) if k > 1 and "part_errors" in ctx.strategy.requires else None
     sel = ctx.strategy.select(target, budget, SelectionContext(round=k, rng=ctx.rng(k), labelled=labelled, source=source,
-                                                            cache_dir=fits))
+                                                            cache_dir=fits, part_errors=errors))
     rows = [{"row": r["row"], "image": r["image"], "image_id": ctx.pool.image_id(r["image"]), "region": r["region"],
              "pixels": r["pixels"], "class": ctx.classes[r["pred"]], "score": r["score"], "part": r["part"]}
             for r in sel.to_records(target)]
@@ -55,8 +56,35 @@ def select(ctx: RunContext, k: int) -> dict:
     diagnostics = getattr(sel, "diagnostics", None) or {}
     atomic_write_text(folder / "selection_info.json", json.dumps(
         {"budget_pixels": budget, "pixels_taken": int(sel.pixels_taken), "regions": len(rows),
+         **({"previous_round_part_errors": errors} if errors is not None else {}),
          "diagnostics": jsonable(diagnostics)}, indent=1))
     return {"regions": len(rows), "pixels": int(sel.pixels_taken), "budget": budget}
+
+
+def part_errors(ctx: RunContext, j: int) -> dict[str, float]:
+    """Per part of round ``j``'s selection: the share of the pixels it bought whose label is not the
+    class the model predicted for their region when it chose them (void pixels left out).
+
+    Reads round ``j``'s selection.csv and the labels it bought (``rounds/jj/labels/``), nothing
+    else of the pool: what a strategy learns from it, it paid for.
+    """
+    from adeada.active.rundir import load_label_png
+
+    index = {name: c for c, name in enumerate(ctx.classes)}
+    store = ctx.prepared_store(ctx.pool)
+    wrong: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    rows = read_selection(ctx.run, j)
+    for img in sorted({int(r["image"]) for r in rows}):
+        label = load_label_png(ctx.run.labels_dir(j) / f"{ctx.pool.image_id(img)}.png")
+        sp = store.get(ctx.pool, img)
+        for r in (r for r in rows if int(r["image"]) == img):
+            got = label[sp == int(r["region"])]
+            got = got[got != 255]
+            part = str(r["part"])
+            seen[part] = seen.get(part, 0) + int(got.size)
+            wrong[part] = wrong.get(part, 0) + int((got != index[r["class"]]).sum())
+    return {part: wrong[part] / seen[part] for part in seen if seen[part]}
 
 
 def read_selection(run: RunDir, k: int) -> list[dict]:

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 def strategy_needs(ctx: RunContext) -> dict[str, bool]:
     """Which extra statistics the configured strategy reads."""
     requires = ctx.strategy.requires
-    return {name: name in requires for name in ("source", "edge", "domain_score")}
+    return {name: name in requires for name in ("source", "edge", "domain_score", "impurity")}
 
 
 def region_stats(ctx: RunContext, k: int) -> dict:
@@ -43,6 +43,8 @@ def region_stats(ctx: RunContext, k: int) -> dict:
 
     folder = ctx.run.round_dir(k)
     flags = {"edges": needs.get("edge", False), "domain_score": needs.get("domain_score", False)}
+    if needs["impurity"]:  # only then: the round-1 cache keys of every other strategy stay as they were
+        flags["impurity"] = True
     # Round 1's tables are keyed by the warm-up's bytes: read the checkpoint once for both.
     warmup = file_digest(ctx.warmup_checkpoint) if k == 1 else None
     target = _shared_stats(ctx, warmup, "target_pool", flags, lambda: stats_of(ctx.pool, **flags))

@@ -11,10 +11,14 @@ from ..config import SelectionConfig
 from .aada import AADA
 from .badge import BADGE
 from .base import RankedStrategy, Strategy
-from .adeada_plus import ADeADAPlus, ADeADAPlusDyn, ADeADAPlusFlat, ADeADAPlusMargin, ADeADAPlusRelMass, ADeADAPlusDiag
+from .adeada_plus import (
+    ADeADAPlus, ADeADAPlusConf, ADeADAPlusDiag, ADeADAPlusDyn, ADeADAPlusFlat, ADeADAPlusMargin, ADeADAPlusRelMass,
+    ADeADAPlusGain, ADeADAPlusRIPU,
+)
 from .clue import CLUE
 from .density_aware import ADeADA, AblationA, AblationB, AblationC, AblationD, AblationE, DensityOnly
 from .redal import ReDAL
+from .ripu import RIPU
 from .uncertainty import Confidence, Entropy, Margin, Random
 
 STRATEGIES: dict[str, type[Strategy]] = {
@@ -26,6 +30,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "redal": ReDAL,
     "aada": AADA,
     "clue": CLUE,
+    "ripu": RIPU,
     "density": DensityOnly,
     "adeada": ADeADA,
     "adeada_a": AblationA,
@@ -37,6 +42,9 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "adeada_plus_dyn": ADeADAPlusDyn,
     "adeada_plus_flat": ADeADAPlusFlat,
     "adeada_plus_margin": ADeADAPlusMargin,
+    "adeada_plus_conf": ADeADAPlusConf,
+    "adeada_plus_ripu": ADeADAPlusRIPU,
+    "adeada_plus_gain": ADeADAPlusGain,
     "adeada_plus_relmass": ADeADAPlusRelMass,
     "adeada_plus_diag": ADeADAPlusDiag,
 }

@@ -60,8 +60,14 @@ class ADeADAPlus(ADeADA):
         plus = dataclasses.replace(cfg.adeada_plus, **self.plus_preset)
         if plus.grouping not in ("argmax", "relative_mass"):
             raise ValueError(f"selection.adeada_plus.grouping must be argmax or relative_mass, got {plus.grouping!r}")
-        if plus.uncertainty not in ("margin", "entropy"):
-            raise ValueError(f"selection.adeada_plus.uncertainty must be margin or entropy, got {plus.uncertainty!r}")
+        if plus.uncertainty not in UNCERTAINTY_RANKINGS:
+            raise ValueError(f"selection.adeada_plus.uncertainty must be one of {', '.join(UNCERTAINTY_RANKINGS)}, "
+                             f"got {plus.uncertainty!r}")
+        if plus.gain_split and not 0.0 <= plus.gain_min_share <= 0.5:
+            raise ValueError(f"selection.adeada_plus.gain_min_share must be in [0, 0.5], got {plus.gain_min_share}")
+        if plus.gain_split and not plus.fixed_split:
+            raise ValueError("selection.adeada_plus.gain_split needs fixed_split: true (it replaces the fixed "
+                             "fraction from round 2 on, not Eq. 7's schedule)")
         if not 0.0 <= plus.density_fraction <= 1.0:
             raise ValueError(f"selection.adeada_plus.density_fraction must be in [0, 1], got {plus.density_fraction}")
         over: dict = {"adeada_plus": plus}
@@ -76,6 +82,20 @@ class ADeADAPlus(ADeADA):
             over["density"] = dataclasses.replace(cfg.density, estimator=plus.estimator)
         super().__init__(dataclasses.replace(cfg, **over))
 
+    @property
+    def requires(self) -> frozenset[str]:
+        plus, extra = self.cfg.adeada_plus, set()
+        if plus.uncertainty == "ripu" and self.cfg.use_uncertainty:
+            extra.add("impurity")  # the statistics pass adds RIPU's terms
+        if plus.gain_split:
+            extra.add("part_errors")  # the loop measures last round's picks
+        return super().requires | extra
+
+    def _density_share(self, ctx: SelectionContext) -> float:
+        share = super()._density_share(ctx)
+        return gain_share(ctx.part_errors, self.cfg.adeada_plus.gain_min_share, share) \
+            if self.cfg.adeada_plus.gain_split else share
+
     def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
         if self.cfg.adeada_plus.grouping == "argmax":
             return super().select(target, budget_pixels, ctx)
@@ -86,15 +106,28 @@ class ADeADAPlus(ADeADA):
                               dataclasses.replace(ctx, source=source))
 
     def _uncertainty_scores(self, target: RegionStats) -> np.ndarray:
-        if self.cfg.adeada_plus.uncertainty == "margin":
-            return -target.margin.astype(np.float64)  # smallest margin first
-        return target.entropy
+        return UNCERTAINTY_RANKINGS[self.cfg.adeada_plus.uncertainty](target)
 
     def _class_weights(self, target: RegionStats, cand: np.ndarray, kl: np.ndarray, scored: np.ndarray) -> np.ndarray:
         w = super()._class_weights(target, cand, kl, scored)
         if not self.cfg.adeada_plus.learnt_discount:
             return w
         return w * unsureness_by_class(target, cand)
+
+
+def _ripu_scores(target: RegionStats) -> np.ndarray:
+    from .ripu import RIPU
+
+    return RIPU.region_scores(target)
+
+
+# selection.adeada_plus.uncertainty -> the uncertainty part's score per row (higher = bought first).
+UNCERTAINTY_RANKINGS = {
+    "entropy": lambda t: t.entropy,
+    "margin": lambda t: -t.margin.astype(np.float64),  # smallest margin first
+    "confidence": lambda t: -t.confidence.astype(np.float64),  # least confident first
+    "ripu": _ripu_scores,
+}
 
 
 # Ablation rows: each change of ADeADA+ switched off alone.
@@ -117,6 +150,24 @@ class ADeADAPlusMargin(ADeADAPlus):
     name, plus_preset = "adeada_plus_margin", {"uncertainty": "margin"}
 
 
+class ADeADAPlusConf(ADeADAPlus):
+    """ADeADA+ whose uncertainty part ranks by least confidence (CONF's ranking; a candidate)."""
+
+    name, plus_preset = "adeada_plus_conf", {"uncertainty": "confidence"}
+
+
+class ADeADAPlusRIPU(ADeADAPlus):
+    """ADeADA+ whose uncertainty part ranks by RIPU's impurity x uncertainty (a candidate)."""
+
+    name, plus_preset = "adeada_plus_ripu", {"uncertainty": "ripu"}
+
+
+class ADeADAPlusGain(ADeADAPlus):
+    """ADeADA+ whose split follows each part's measured gain from round 2 on (a candidate)."""
+
+    name, plus_preset = "adeada_plus_gain", {"gain_split": True}
+
+
 class ADeADAPlusRelMass(ADeADAPlus):
     """ADeADA+ whose density part groups regions by relative probability mass (a candidate)."""
 
@@ -127,6 +178,18 @@ class ADeADAPlusDiag(ADeADAPlus):
     """ADeADA+ with diagonal-covariance mixtures (the candidate third change)."""
 
     name, plus_preset = "adeada_plus_diag", {"estimator": "gmm_diag"}
+
+
+def gain_share(part_errors: dict[str, float] | None, min_share: float, default: float) -> float:
+    """The density part's share from last round's error rates of the two parts' picks:
+    e_d / (e_d + e_u) within [min_share, 1 - min_share]; ``default`` without both rates (round 1,
+    a part that bought nothing) or when both are 0."""
+    if not part_errors or "density" not in part_errors or "uncertainty" not in part_errors:
+        return default
+    e_d, e_u = float(part_errors["density"]), float(part_errors["uncertainty"])
+    if not (np.isfinite(e_d) and np.isfinite(e_u)) or e_d + e_u <= 0:
+        return default
+    return float(np.clip(e_d / (e_d + e_u), min_share, 1.0 - min_share))
 
 
 def unsureness_by_class(target: RegionStats, rows: np.ndarray) -> np.ndarray:

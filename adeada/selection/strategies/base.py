@@ -18,7 +18,7 @@ class Strategy:
 
     name = "base"
     #: statistics the strategy reads beyond the target table: "source" (source RegionStats),
-    #: "edge" and "domain_score" (target extras), so the loop computes only what is needed.
+    #: "edge", "domain_score" and "impurity" (target extras), so the loop computes only what is needed.
     requires: frozenset[str] = frozenset()
 
     def __init__(self, cfg: SelectionConfig) -> None:

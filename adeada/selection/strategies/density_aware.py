@@ -55,12 +55,7 @@ class ADeADA(Strategy):
             raise ValueError("ADeADA with use_density=False and use_uncertainty=False selects nothing")
         cand = candidate_rows(ctx.labelled, len(target))
         warn_if_short(target.pixels, cand, budget_pixels)
-        if not cfg.use_density:
-            share = 0.0
-        elif not cfg.use_uncertainty:
-            share = 1.0
-        else:
-            share = density_share(ctx.round, cfg.alpha, cfg.beta) if cfg.dynamic_schedule else cfg.density_fraction
+        share = self._density_share(ctx)
         b_d, b_u = split_budget(budget_pixels, share)
         diag: dict = {"density_share": share, "budget_density": b_d, "budget_uncertainty": b_u}
         pieces = []
@@ -92,6 +87,15 @@ class ADeADA(Strategy):
             pieces.append(("density", fill[np.isfinite(pi[fill])], pi))
             pieces.append(("uncertainty", fill[~np.isfinite(pi[fill])], target.entropy))
         return make_selection(pieces, target.pixels, budget_pixels, diag)
+
+    def _density_share(self, ctx: SelectionContext) -> float:
+        """The round's share of the budget for the density part: Eq. 7, or the fixed fraction."""
+        cfg = self.cfg
+        if not cfg.use_density:
+            return 0.0
+        if not cfg.use_uncertainty:
+            return 1.0
+        return density_share(ctx.round, cfg.alpha, cfg.beta) if cfg.dynamic_schedule else cfg.density_fraction
 
     def _uncertainty_scores(self, target: RegionStats) -> np.ndarray:
         """The uncertainty part's ranking, largest first: mean pixel entropy (Eq. 10)."""
