@@ -75,12 +75,22 @@ def test_compute_region_stats_matches_direct_pooling():
 
 def test_extras_edge_and_domain_score():
     torch.manual_seed(0)
-    ds = MemDataset(n=1)
-    st = compute_region_stats(TinyNet(), ds, GridStore(), progress=False, edges=True, discriminator=TinyDisc())
+    ds, store, model, disc = MemDataset(n=1), GridStore(), TinyNet(), TinyDisc()
+    st = compute_region_stats(model, ds, store, normalize=lambda x: x / 255, progress=False, edges=True,
+                              discriminator=disc)
     assert st.feature.dtype == np.float32
     e, d = st.extras["edge"], st.extras["domain_score"]
     assert e.shape == (17,) and ((0 <= e) & (e <= 1)).all() and e.max() > 0  # random image has edges
-    assert ((0 < d) & (d < 1)).all()
+    # The domain score is the region's mean of sigmoid(discriminator(softmax)) at feature resolution.
+    x = torch.from_numpy(ds.load_image(0)[None]).permute(0, 3, 1, 2).float() / 255
+    with torch.no_grad():
+        logits, _ = model(x)
+        cell = torch.sigmoid(disc(torch.softmax(logits, 1)))[0, 0].numpy().ravel()
+    small = store.get(ds, 0)[1::2, 1::2].ravel()
+    for r in range(17):
+        expected = cell[small == r].mean() if (small == r).any() else cell[0]  # the 1-pixel region: cell (0, 0)
+        assert d[r] == pytest.approx(expected, rel=1e-5), r
+    assert np.ptp(d) > 0  # regions differ: the check compared something
 
 
 @pytest.mark.slow

@@ -6,7 +6,6 @@ import pytest
 from adeada.selection import (DensityConfig, PoolExhaustedError, RegionStats, SelectionConfig,
                               SelectionContext)
 from adeada.selection.strategies import STRATEGIES, get_strategy
-from adeada.selection.strategies.density_aware import ABLATION_PRESETS
 from selection_testkit import random_table, time_limit
 
 # Fast settings keep the registry sweep inside the test budget; the default recipe is tested
@@ -107,29 +106,51 @@ def test_same_inputs_same_selection_bit_for_bit(name):
 def test_adeada_schedule_splits_parts_and_parts_never_overlap():
     tgt, src = random_table(2000, seed=11), random_table(2000, seed=12)
     budget = 30_000
+    labelled = np.arange(len(tgt)) % 9 == 0  # bought before: neither part may take them again
     for k, share in [(1, 1.0), (2, 0.5), (3, 0.25)]:
-        sel = get_strategy("adeada", FAST).select(tgt, budget, SelectionContext(round=k, source=src))
+        sel = get_strategy("adeada", FAST).select(tgt, budget, SelectionContext(round=k, source=src, labelled=labelled))
         assert sel.diagnostics["density_share"] == share
-        d_px = tgt.pixels[sel.rows[sel.part == "density"]].sum()
+        d_rows, u = sel.rows[sel.part == "density"], sel.rows[sel.part == "uncertainty"]
+        d_px = tgt.pixels[d_rows].sum()
         # the density part spends its share (it may pass it by its last region only)
         assert share * budget <= d_px < share * budget + tgt.pixels.max()
         if share < 1:
-            assert (sel.part == "uncertainty").any()
-        # uncertainty rows come after density rows and are ranked by entropy
-        u = sel.rows[sel.part == "uncertainty"]
+            assert len(u) > 0
+        # the parts never overlap: no row twice, none in both parts, none bought before
+        assert len(set(sel.rows.tolist())) == len(sel.rows)
+        assert not set(d_rows.tolist()) & set(u.tolist())
+        assert not labelled[sel.rows].any()
+        # uncertainty rows come after density rows and are the most uncertain of what is left
         assert np.all(np.diff(tgt.entropy[u]) <= 0)
+        if len(u):
+            left = np.setdiff1d(np.flatnonzero(~labelled), d_rows)
+            assert tgt.entropy[u].min() >= np.sort(tgt.entropy[left])[::-1][len(u) - 1] - 1e-7
 
 
-def test_ablation_presets_match_table_2():
-    assert ABLATION_PRESETS["a"]["use_density"] is False and ABLATION_PRESETS["a"]["use_uncertainty"]
-    assert not ABLATION_PRESETS["b"]["category_balance"] and not ABLATION_PRESETS["b"]["use_uncertainty"]
-    assert ABLATION_PRESETS["c"]["category_balance"] and not ABLATION_PRESETS["c"]["use_uncertainty"]
-    assert ABLATION_PRESETS["d"]["density_fraction"] == 0.5 and not ABLATION_PRESETS["d"]["dynamic_schedule"]
-    assert all(ABLATION_PRESETS["e"].values())
-    tgt = random_table(500, seed=13)
-    a = get_strategy("adeada_a", FAST).select(tgt, 5000, SelectionContext())
-    ent = get_strategy("ent", FAST).select(tgt, 5000, SelectionContext())
-    assert a.rows.tolist() == ent.rows.tolist()  # row (a) is plain ENT: no source needed
+def test_ablation_rows_behave_as_table_2():
+    """Each row (a)-(e) by what it does, not by the preset dicts it is built from."""
+    tgt, src = random_table(1500, seed=13), random_table(1500, seed=14)
+    budget = 20_000
+
+    def sel(name, k):
+        return get_strategy(name, FAST).select(tgt, budget, SelectionContext(round=k, source=src))
+
+    # (a) uncertainty only: ENT's regions (no source needed)
+    assert get_strategy("adeada_a", FAST).select(tgt, budget, SelectionContext()).rows.tolist() == \
+        get_strategy("ent", FAST).select(tgt, budget, SelectionContext()).rows.tolist()
+    for k in (1, 2, 3):
+        # (b), (c) density only; (d) half and half in every round; (e) Eq. 7: 1, 1/2, 1/4
+        assert [sel(n, k).diagnostics["density_share"] for n in ("adeada_b", "adeada_c", "adeada_d", "adeada")] == \
+            [1.0, 1.0, 0.5, 0.5 ** (k - 1)]
+    # category balance: (b) weighs every scored class alike, (c) and (d) by sigma(KL) (Eq. 6; with
+    # sigma = relu, as the authors' int(log10 KL) is 1 for every class of a random table)
+    relu = dataclasses.replace(FAST, sigma="relu")
+    w_b, w_c, w_d = (np.asarray(get_strategy(n, relu).select(tgt, budget, SelectionContext(round=2, source=src))
+                                .diagnostics["class_weights"]) for n in ("adeada_b", "adeada_c", "adeada_d"))
+    assert len(set(w_b[w_b > 0].tolist())) == 1 and len(set(w_c[w_c > 0].tolist())) > 1
+    np.testing.assert_array_equal(w_c, w_d)
+    # "density" is row (b) under its own name
+    assert sel("density", 2).rows.tolist() == sel("adeada_b", 2).rows.tolist()
 
 
 def test_authors_round_robin_mode_runs_and_stays_in_budget():
