@@ -78,3 +78,16 @@ def test_readme_says_where_a_second_run_goes_and_what_the_install_costs(monkeypa
     assert "--index-url https://download.pytorch.org/whl/cpu" in readme and "4 GB" in readme
     ci = (ROOT / ".ci" / "run").read_text()
     assert "apt-get install -y -qq chromium" in ci and "the pin itself does not" in ci
+
+
+def test_the_quick_start_is_exactly_two_command_lines():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", section, re.S)
+    commands = [ln for b in blocks for ln in b.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    assert commands == ['pip install "torch==2.14.1" "torchvision==0.29.1" -e . && adeada run',
+                        'pip install "torch==2.14.1" "torchvision==0.29.1" -e ".[test]" && python -m pytest tests']
+    # the CPU-only route lives under its own heading, after the Quick start
+    assert readme.index("## Smaller install without CUDA") > readme.index("## Quick start")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert '-m pytest -q -p no:cacheprovider tests' in ci and "venv .venv-ci" in ci  # the README's command, in a venv
