@@ -130,11 +130,14 @@ def write_compare_html(out: Path, strategies: Sequence[str], seeds: Sequence[int
     from adeada.reports.html import Figure, Section, Table, write_html_report
 
     sections = []
-    for name, heading in (("table.md", "mIoU (%) per round (mean ± std over seeds)"),
-                          ("summary.md", "Summary per strategy and round"), ("ablation.md", "Ablation (Table 2)")):
+    headline = ("headline.md" if (out / "headline.md").exists() else "table.md",
+                "mIoU (%) per round, mean ± std over seeds (when several ran: each round's best in bold, "
+                "▼ decided behind it, i.e. its 95% paired interval excludes zero)")
+    for name, heading in (headline, ("summary.md", "Summary per strategy and round"), ("ablation.md", "Ablation (Table 2)")):
         if (out / name).exists():
             sections.append(Section(heading, [], [Table(rows) for rows in _md_tables((out / name).read_text())]))
-    sections.append(Section("Curves", [], [Figure(out / "miou_vs_labels.png", "mIoU vs labelled target pixels")]))
+    sections.append(Section("Curves", [], [Figure(out / "miou_vs_labels.png",
+                                                 "mIoU vs labelled target pixels (mean, 95% interval over seeds)")]))
     for strategy in strategies:
         run = next((RunDir(out / strategy / f"seed{s}") for s in seeds
                     if (out / strategy / f"seed{s}" / "plots" / "overlays").is_dir()), None)
@@ -174,8 +177,8 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     The warm-up (round 0, shared) and, when present, the full-supervision cells are drawn as
     reference lines.
     """
-    from adeada.reports import format_markdown_table, plot_miou_vs_labels, summary_table, write_csv
-    from adeada.reports.compare_tables import ablation_file_markdown, round_names, table_markdown
+    from adeada.reports import format_markdown_table, summary_table, write_csv
+    from adeada.reports.compare_tables import ablation_file_markdown, headline_markdown, round_names, table_markdown
     from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
 
     rows = collect_rows(out, strategies, seeds)
@@ -187,6 +190,7 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     write_csv(summary, out / "summary.csv")
     atomic_write_text(out / "summary.md", format_markdown_table(summary) + "\n")
     atomic_write_text(out / "table.md", table_markdown(summary))
+    atomic_write_text(out / "headline.md", headline_markdown(rows + full))
     ablation = ablation_file_markdown(summary)
     # Table 2 only when an ablation row ran: "adeada" alone is not an ablation.
     if ablation and any(s.startswith("adeada_") for s in strategies):
@@ -198,16 +202,33 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
         paired = paired_differences(rows, reference)
         write_csv(paired, out / "paired.csv")
         atomic_write_text(out / "paired.md", paired_markdown(paired, round_names(summary)))
-    curves: dict[str, list[tuple[float, float, float]]] = {}
-    for s in summary:
-        if s["strategy"] != FULL:
-            curves.setdefault(s["strategy"], []).append(
-                (float(s["labelled_percent_mean"]), float(s["miou_mean"]), float(s["miou_std"])))
-    warmup = _mean([r["miou"] for r in rows if r["round"] == 0])
-    plot_miou_vs_labels(curves, out / "miou_vs_labels.png", title="mIoU vs labelled target pixels",
-                        warmup=warmup, full_supervision=_mean([r["miou"] for r in full]) if full else None)
+    plot_results(rows + full, out / "miou_vs_labels.png")
     write_compare_html(out, strategies, seeds)
     return summary
+
+
+def plot_results(results: Sequence[dict], path: Path, level: float = 0.95) -> Path:
+    """A comparison's figure from its results rows: per strategy the mean mIoU over seeds against
+    the labelled share, with a band of its ``level`` Student-t interval over the seeds (none with
+    one seed); the warm-up and, when present, full supervision as reference lines."""
+    import math
+
+    from scipy import stats
+
+    from adeada.reports import plot_miou_vs_labels, summary_table
+    from adeada.reports.tables import number
+
+    results = [dict(r, round=int(number(r["round"])), miou=number(r["miou"])) for r in results]
+    active = [r for r in results if r["strategy"] != FULL]
+    full = [r["miou"] for r in results if r["strategy"] == FULL and r["round"] == 1]
+    curves: dict[str, list[tuple[float, float, float]]] = {}
+    for s in summary_table(active):
+        n, std = int(s["n"]), float(s["miou_std"])
+        half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * std / math.sqrt(n) if n > 1 else math.nan
+        curves.setdefault(s["strategy"], []).append((float(s["labelled_percent_mean"]), float(s["miou_mean"]), half))
+    return plot_miou_vs_labels(
+        curves, path, title=f"mIoU vs labelled target pixels (mean, {int(level * 100)}% interval over seeds)",
+        warmup=_mean([r["miou"] for r in active if r["round"] == 0]), full_supervision=_mean(full) if full else None)
 
 
 def write_run_plots(run: RunDir, classes: list[str], name: str, rows: list[dict] | None = None) -> list[Path]:

@@ -119,3 +119,43 @@ def ablation_file_markdown(summary: list[dict]) -> str:
     paper, plus = ablation_markdown(summary), plus_ablation_markdown(summary)
     parts = ([paper.strip()] if paper else []) + ([f"{PLUS_HEADING}\n\n{plus.strip()}"] if plus else [])
     return "\n\n".join(parts) + "\n" if parts else ""
+
+
+def headline_markdown(results: list[dict], level: float = 0.95) -> str:
+    """The page's one table: ``table_markdown``'s layout (mean +- std per strategy and round), with
+    each round's highest mean in bold and a ▼ after every strategy that is decided behind it (the
+    paired difference, best minus it over the seeds they share, has its ``level`` interval above
+    zero). Unmarked cells are within the seed noise of the best. ``results``: results.csv rows.
+    """
+    from .paired import paired_differences
+    from .tables import summary_table
+
+    summary = summary_table(results)
+    active = [s for s in summary if s["strategy"] != FULL]
+    names = round_names(summary)
+    behind: set[tuple[str, int]] = set()
+    best: dict[int, str] = {}
+    for k in sorted({int(number(s["round"])) for s in active if int(number(s["round"])) >= 1}):
+        cells = [s for s in active if int(number(s["round"])) == k]
+        top = max(cells, key=lambda s: number(s["miou_mean"]))
+        best[k] = str(top["strategy"])
+        for p in paired_differences(results, best[k], level=level, exclude=[FULL]):
+            if int(p["round"]) == k and p["verdict"] == "better":
+                behind.add((str(p["strategy"]), k))
+    text = table_markdown(summary)
+    lines = text.splitlines()
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    out = lines[:2]
+    for line in lines[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        strategy = cells[0]
+        for j, col in enumerate(header[1:], 1):
+            k = next((r for r, n in names.items() if n == col), None)
+            if k is None or k == 0 or cells[j] == "-":
+                continue
+            if best.get(k) == strategy:
+                cells[j] = f"**{cells[j]}**"
+            elif (strategy, k) in behind:
+                cells[j] = f"{cells[j]} ▼"
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"

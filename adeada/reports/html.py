@@ -58,13 +58,18 @@ def _cell(value: object, float_format: str) -> str:
     return "" if value is None else str(value)
 
 
+def _bold(text: str) -> str:
+    """A cell written ``**like this**`` (markdown's bold, as the headline table marks a round's best)."""
+    return f"<strong>{text[2:-2]}</strong>" if len(text) > 4 and text.startswith("**") and text.endswith("**") else text
+
+
 def _table(table: Table) -> str:
     if not table.rows:
         return "<p>(no rows)</p>"
     columns = list(dict.fromkeys(k for r in table.rows for k in r))
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(r.get(c), table.float_format))}</td>" for c in columns) + "</tr>"
+        "<tr>" + "".join(f"<td>{_bold(html.escape(_cell(r.get(c), table.float_format)))}</td>" for c in columns) + "</tr>"
         for r in table.rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 

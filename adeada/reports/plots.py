@@ -39,11 +39,12 @@ def plot_miou_vs_labels(
     warmup: Optional[float] = None,
     dpi: int = 120,
 ) -> Path:
-    """mIoU (%) against labelled target pixels (%), one line per strategy with a +-std band.
+    """mIoU (%) against labelled target pixels (%), one line per strategy with a band around it.
 
     Args:
-        curves: strategy name -> points ``(labelled_percent, mean_miou, std_miou)``; a NaN std
-            (one seed) draws no band; points need not be sorted.
+        curves: strategy name -> points ``(labelled_percent, mean_miou, half_width)``: the band's
+            half-width (a std over seeds, or a 95% interval's); NaN (one seed) draws no band;
+            points need not be sorted.
         out_path: PNG to write (atomically).
         title: figure title.
         full_supervision: mIoU (%) of the fully supervised model, drawn as a dashed line.

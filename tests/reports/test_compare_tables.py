@@ -54,3 +54,20 @@ def test_the_paper_table_keeps_its_rows_and_ignores_plus():
 def test_two_tables_in_one_file_are_read_apart():
     text = "| a | b |\n| --- | --- |\n| 1 | 2 |\n\nheading:\n\n| c |\n| --- |\n| 3 |\n"
     assert _md_tables(text) == [[{"a": "1", "b": "2"}], [{"c": "3"}]]
+
+
+def test_the_headline_table_bolds_each_rounds_best_and_marks_who_is_decided_behind():
+    from adeada.reports.compare_tables import headline_markdown
+
+    def rows(name, per_seed):
+        return [{"strategy": name, "seed": s, "round": k, "labelled_percent": float(k), "miou": m}
+                for s, mious in enumerate(per_seed) for k, m in enumerate(mious)]
+
+    results = (rows("a", [[30, 36, 38], [30, 37, 39], [30, 35, 40]])      # best in both rounds
+               + rows("b", [[30, 33, 38], [30, 34, 38.5], [30, 32, 39]])  # 3 behind in round 1 at every seed
+               + rows("c", [[30, 37, 30], [30, 35, 41], [30, 35, 36]]))   # too noisy to be decided
+    table = headline_markdown(results).splitlines()
+    assert table[0] == "| strategy | 0% (warm-up) | 1.00% | 2.00% |"
+    assert table[2] == "| a | 30.00 ± 0.00 | **36.00 ± 1.00** | **39.00 ± 1.00** |"
+    assert table[3] == "| b | 30.00 ± 0.00 | 33.00 ± 1.00 ▼ | 38.50 ± 0.50 |"
+    assert table[4].startswith("| c | 30.00 ± 0.00 | 35.67 ± 1.15 | 35.67 ± 5.51 |")
