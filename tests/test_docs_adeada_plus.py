@@ -32,7 +32,9 @@ def test_the_docs_quote_the_tables_exactly(capsys, files, reference, shown):
     mod = _paired_against()
     assert mod.main([str(f) for f in files] + ["--reference", reference]) == 0
     tables = [t.strip() for t in capsys.readouterr().out.strip().split("\n\n")]
-    doc = (ROOT / "docs" / "benchmarks.md").read_text()
+    from tests.test_docs_benchmarks import pages_text
+
+    doc = pages_text()
     assert len(tables) == 2 and all(t.startswith("| strategy |") for t in tables)
     for i in shown:
         assert tables[i] in doc

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from adeada.reports.compare_tables import FULL, ablation_markdown, plus_ablation_markdown, round_names, table_markdown
+from adeada.reports.compare_tables import (
+    FULL, ablation_markdown, headline_markdown, plus_ablation_markdown, round_names, table_markdown,
+)
 from adeada.active.rundir import read_csv
 from adeada.reports import summary_table
 from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
@@ -24,12 +26,19 @@ PROTOCOLS = {
 }
 
 
+# The front page and the pages it links to (docs/benchmarks/*.md), where the details live.
+PAGES = [DOC] + sorted((ROOT / "docs" / "benchmarks").glob("*.md"))
+
+
+def pages_text() -> str:
+    return "\n".join(p.read_text() for p in PAGES)
+
+
 def quoted(name: str) -> str:
-    """The markdown between ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->`` in the doc."""
-    text = DOC.read_text()
-    found = re.search(rf"<!-- table:{name} -->\n(.*?)\n<!-- /table:{name} -->", text, re.S)
-    assert found, f"{DOC} has no table '{name}' between markers"
-    return found.group(1).strip()
+    """The markdown between ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->`` on the benchmark pages."""
+    found = re.findall(rf"<!-- table:{name} -->\n(.*?)\n<!-- /table:{name} -->", pages_text(), re.S)
+    assert len(found) == 1, f"{len(found)} tables '{name}' between markers on {[str(p) for p in PAGES]}"
+    return found[0].strip()
 
 
 @pytest.fixture(scope="module", params=list(PROTOCOLS))
@@ -51,6 +60,13 @@ def test_the_main_table_is_the_results_file(protocol):
     assert quoted(protocol["prefix"] + "main") == table_markdown(protocol["summary"]).strip()
 
 
+def test_the_front_pages_headline_table_is_the_results_file(protocol):
+    assert quoted(protocol["prefix"] + "headline") == headline_markdown(protocol["rows"]).strip()
+    front = DOC.read_text().splitlines()
+    marker = f"<!-- /table:{protocol['prefix']}headline -->"
+    assert marker in front and front.index(marker) < 80  # the tables come first, within a screen or two
+
+
 def test_the_ablation_tables_are_the_results_file(protocol):
     assert quoted(protocol["prefix"] + "ablation") == ablation_markdown(protocol["summary"]).strip()
     assert quoted(protocol["prefix"] + "plus_ablation") == plus_ablation_markdown(protocol["summary"]).strip()
@@ -58,8 +74,12 @@ def test_the_ablation_tables_are_the_results_file(protocol):
 
 def test_the_doc_is_linked_from_the_readme_and_its_files_exist():
     assert "docs/benchmarks.md" in (ROOT / "README.md").read_text()
-    for name in re.findall(r"\]\(((?:\.\./)?benchmarks/[^)#]+)\)", DOC.read_text()):
-        assert (DOC.parent / name).exists(), name
+    for page in PAGES:
+        for name in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text()):
+            assert (page.parent / name).exists(), f"{page}: {name}"
+    front = DOC.read_text()
+    for page in PAGES[1:]:  # every detail page is reachable from the front page
+        assert f"(benchmarks/{page.name})" in front, page.name
 
 
 def test_the_paired_differences_are_the_results_file(protocol):
