@@ -86,7 +86,7 @@ def ablation_markdown(summary: list[dict]) -> str:
 
 
 # ADeADA+'s ablation: which of its changes from the paper's method each row keeps (fixed split,
-# learnt discount). Without the discount it is the paper's row (d) (the same regions, a unit test
+# confidence discount). Without the discount it is the paper's row (d) (the same regions, a unit test
 # checks), so a comparison that ran ``adeada_d`` and not ``adeada_plus_flat`` shows row (d) there.
 PLUS_ABLATION_ROWS = (
     (("adeada_plus",), (True, True)),
@@ -104,7 +104,7 @@ def plus_ablation_markdown(summary: list[dict]) -> str:
             result = _ablation_columns(summary, name)
             if result is not None:
                 rows.append({"strategy": name,
-                             **{col: "✓" if on else "" for col, on in zip(("fixed split", "learnt discount"), parts)},
+                             **{col: "✓" if on else "" for col, on in zip(("fixed split", "confidence discount"), parts)},
                              **result})
                 break
     return format_markdown_table(rows, join_mean_std=False) if len(rows) > 1 and rows[0]["strategy"] == "adeada_plus" else ""

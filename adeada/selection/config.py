@@ -126,7 +126,9 @@ class AdeadaPlusConfig:
 
     fixed_split: bool = True  # density_fraction of every round to the density part (not Eq. 7)
     density_fraction: float = 0.5
-    learnt_discount: bool = True  # Eq. 6's class weight x the class's mean (1 - confidence) on the pool
+    # The confidence discount: Eq. 6's class weight x the class's mean (1 - confidence) on the pool
+    # (the model's own confidence, nothing learnt from labels; the key keeps its first name).
+    learnt_discount: bool = True
     # What the uncertainty part ranks the rest of the pool by: "entropy" (ADeADA's), "margin"
     # (smallest mean top-1 minus top-2 probability first), "confidence" (lowest mean top-1
     # probability first, CONF's ranking) or "ripu" (RIPU's impurity x uncertainty over the region's

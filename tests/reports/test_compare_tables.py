@@ -22,7 +22,7 @@ def test_plus_rows_show_which_change_each_switches_off():
                                                         "adeada_plus_flat": (39.0, 41.0)})))
     rows = _md_tables(md)[0]
     assert [r["strategy"] for r in rows] == ["adeada_plus", "adeada_plus_dyn", "adeada_plus_flat"]
-    assert [(r["fixed split"], r["learnt discount"]) for r in rows] == [("✓", "✓"), ("", "✓"), ("✓", "")]
+    assert [(r["fixed split"], r["confidence discount"]) for r in rows] == [("✓", "✓"), ("", "✓"), ("✓", "")]
     # round 2 = mean of (40, 42); the mean over rounds 1-2 is (40 + 41) / 2
     assert rows[0]["mIoU after round 2"] == "41.00 ± 1.41" and rows[0]["mean mIoU over rounds"] == "40.50"
     assert rows[1]["mIoU after round 2"] == "38.00 ± 0.00"
@@ -34,7 +34,7 @@ def test_row_d_stands_in_for_the_flat_row_only_when_that_did_not_run():
     assert [r["strategy"] for r in _md_tables(plus_ablation_markdown(both))[0]] == ["adeada_plus", "adeada_plus_flat"]
     only_d = summary_table(results({"adeada_plus": (40.0, 40.0), "adeada_d": (35.0, 35.0)}))
     rows = _md_tables(plus_ablation_markdown(only_d))[0]
-    assert [r["strategy"] for r in rows] == ["adeada_plus", "adeada_d"] and rows[1]["learnt discount"] == ""
+    assert [r["strategy"] for r in rows] == ["adeada_plus", "adeada_d"] and rows[1]["confidence discount"] == ""
 
 
 def test_no_plus_table_without_adeada_plus_and_a_row_beside_it():

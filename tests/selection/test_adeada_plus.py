@@ -42,7 +42,7 @@ def test_unsureness_is_the_mean_of_one_minus_confidence_per_predicted_class():
     np.testing.assert_allclose(u, [0.01, 0.0], rtol=1e-5)
 
 
-def test_the_learnt_discount_moves_density_budget_from_a_confident_class_to_an_unsure_one():
+def test_the_confidence_discount_moves_density_budget_from_a_confident_class_to_an_unsure_one():
     tgt, src = two_classes()
     ctx = SelectionContext(round=1, source=src)
     budget = 40 * 100

@@ -10,7 +10,9 @@ goes" and "Which density estimator"):
   least reliable (the warm-up's features, ~100 regions per mixture component) and where the
   uncertainty part's picks helped most (the paper's own row (d) beat the full method at every
   budget there).
-- ``learnt_discount`` (row ``adeada_plus_flat`` turns it off): Eq. 6's class weight is multiplied
+- ``learnt_discount``, the confidence discount (row ``adeada_plus_flat`` turns it off; nothing is
+  learnt from labels: the name is the setting's, kept so that configs keep loading): Eq. 6's class
+  weight is multiplied
   by how unsure the model still is about the class, the mean of (1 - confidence) over the class's
   unlabelled pool regions. A class's KL does not shrink as it is learnt (the frozen backbone's
   features barely move), so without this the density part keeps buying a class the model already
@@ -50,7 +52,7 @@ from .density_aware import ADeADA
 
 
 class ADeADAPlus(ADeADA):
-    """ADeADA with a fixed density/uncertainty split and class budgets discounted as a class is learnt."""
+    """ADeADA with a fixed density/uncertainty split and class budgets discounted by the model's confidence."""
 
     name = "adeada_plus"
     #: ``selection.adeada_plus`` fields set by an ablation row (empty for ADeADA+ itself).
@@ -138,7 +140,7 @@ class ADeADAPlusDyn(ADeADAPlus):
 
 
 class ADeADAPlusFlat(ADeADAPlus):
-    """ADeADA+ without the learnt discount (with ``estimator: null`` too: the paper's Table 2 row (d))."""
+    """ADeADA+ without the confidence discount (with ``estimator: null`` too: the paper's Table 2 row (d))."""
 
     name, plus_preset = "adeada_plus_flat", {"learnt_discount": False}
 
