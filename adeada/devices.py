@@ -39,6 +39,21 @@ def use_bf16(setting: bool | str, device_type: str) -> bool:
     return bool(setting)
 
 
+def train_precision(cfg, device_type: str) -> str:
+    """What a training phase computes in: "bfloat16" / "float16" under autocast, else "float32".
+
+    ``cfg``: a ``TrainConfig`` (``amp`` and ``amp_dtype`` on CUDA, ``cpu_bf16`` on the CPU).
+    """
+    if device_type == "cuda":
+        return cfg.amp_dtype if cfg.amp else "float32"
+    return "bfloat16" if device_type == "cpu" and use_bf16(cfg.cpu_bf16, "cpu") else "float32"
+
+
+def eval_precision(setting: bool | str, device_type: str) -> str:
+    """What evaluation computes in for ``evaluation.bf16`` on a device type."""
+    return "bfloat16" if use_bf16(setting, device_type) else "float32"
+
+
 def _warn_emulated() -> None:
     global _WARNED
     if not _WARNED:

@@ -25,3 +25,43 @@ def test_explicit_bf16_on_an_emulating_cpu_is_obeyed_with_one_warning(monkeypatc
 
 def test_native_cpu_bf16_answers_a_bool():
     assert isinstance(devices.native_cpu_bf16(), bool)
+
+
+def _key(overrides, tmp_path):
+    from adeada.active.context import RunContext
+    from adeada.active.rundir import RunDir
+    from adeada.config import load_run_config
+
+    cfg = load_run_config("demo", [f"cache_dir={tmp_path}", "loop.device=cpu"] + overrides)
+    return RunContext(cfg, RunDir(tmp_path / "run"))
+
+
+def test_warmup_cache_keys_hash_the_precision_auto_resolves_to(monkeypatch, tmp_path):
+    from adeada.active.context import config_hash
+    from adeada.configtools import to_dict
+
+    keys = {}
+    for native in (True, False):
+        monkeypatch.setattr(devices, "native_cpu_bf16", lambda native=native: native)
+        ctx = _key(["warmup.train.cpu_bf16=auto"], tmp_path)
+        keys[native] = ctx.warmup_key
+        assert ctx.precision["warmup"] == ("bfloat16" if native else "float32")
+        # auto resolved to float32 is the same warm-up as an explicit false, and vice versa
+        assert keys[native] == _key([f"warmup.train.cpu_bf16={'true' if native else 'false'}"], tmp_path).warmup_key
+    assert keys[True] != keys[False]  # a shared cache_dir no longer mixes bf16 and float32 warm-ups
+    # An explicit setting hashes as before the change: caches made with it stay valid.
+    ctx = _key(["warmup.train.cpu_bf16=false"], tmp_path)
+    cfg = ctx.cfg
+    old = to_dict(cfg.warmup)
+    old["train"]["freeze_bn"] = cfg.model.bn_frozen
+    assert ctx.warmup_key == config_hash(cfg.data.source, cfg.data.target_pool, cfg.model, old)
+
+
+def test_train_and_eval_precision_by_device(monkeypatch):
+    from adeada.training.config import TrainConfig
+
+    monkeypatch.setattr(devices, "native_cpu_bf16", lambda: False)
+    assert devices.train_precision(TrainConfig(cpu_bf16="auto"), "cpu") == "float32"
+    assert devices.train_precision(TrainConfig(amp=True, amp_dtype="float16"), "cuda") == "float16"
+    assert devices.train_precision(TrainConfig(amp=False), "cuda") == "float32"
+    assert devices.eval_precision("auto", "cuda") == "bfloat16" and devices.eval_precision("auto", "cpu") == "float32"

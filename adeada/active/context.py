@@ -134,7 +134,22 @@ class RunContext:
         # The warm-up's own BatchNorm flag (gone: model.freeze_bn is the only one) was part of this
         # key; hashing the value it had to have keeps every warm-up cached before valid.
         warmup["train"]["freeze_bn"] = cfg.model.bn_frozen
+        # The precision the warm-up will really train in, not the literal "auto": two machines
+        # sharing a cache_dir, one with native bf16 and one without, must not share a warm-up. An
+        # explicit true/false hashes as it always did, so those entries stay valid.
+        if warmup["train"]["cpu_bf16"] == "auto":
+            warmup["train"]["cpu_bf16"] = self.precision["warmup"] == "bfloat16"
         return config_hash(cfg.data.source, cfg.data.target_pool, cfg.model, warmup)
+
+    @functools.cached_property
+    def precision(self) -> dict[str, str]:
+        """What each phase computes in on this machine ("float32", "bfloat16", "float16"), with
+        ``auto`` resolved: recorded in every round's metrics.json."""
+        from adeada.devices import eval_precision, train_precision
+
+        cfg, kind = self.cfg, self.device.type
+        return {"warmup": train_precision(cfg.warmup.train, kind), "finetune": train_precision(cfg.finetune, kind),
+                "evaluation": eval_precision(cfg.evaluation.bf16, kind)}
 
     @property
     def warmup_checkpoint(self) -> Path:

@@ -164,6 +164,35 @@ def collect_rows(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -> 
     return rows
 
 
+def check_one_precision(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -> dict | None:
+    """The precision every cell recorded (metrics.json), or an error naming two cells that differ.
+
+    Cells run on machines whose ``auto`` resolved differently (bf16 on one CPU, float32 on
+    another) do not give comparable numbers, and a comparison must not average them silently.
+    Cells from before the record (no ``precision`` in metrics.json) are not checked.
+
+    Raises:
+        ValueError: two cells ran in different precisions.
+    """
+    import json
+
+    seen: tuple[dict, Path] | None = None
+    for strategy in strategies:
+        for seed in seeds:
+            for path in sorted((out / strategy / f"seed{seed}" / "rounds").glob("*/metrics.json")):
+                precision = json.loads(path.read_text()).get("precision")
+                if precision is None:
+                    continue
+                if seen is None:
+                    seen = (precision, path)
+                elif precision != seen[0]:
+                    raise ValueError(
+                        f"{path.parent.parent.parent} ran in {precision}, {seen[1].parent.parent.parent} in {seen[0]}: "
+                        "a comparison does not pool cells of different precisions; rerun one set on the other's "
+                        "machine, or pin the precision (cpu_bf16 / evaluation.bf16: false) and rerun")
+    return None if seen is None else seen[0]
+
+
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
@@ -181,6 +210,7 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     from adeada.reports.compare_tables import ablation_file_markdown, headline_markdown, round_names, table_markdown
     from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
 
+    check_one_precision(out, list(strategies) + [FULL], seeds)
     rows = collect_rows(out, strategies, seeds)
     if not rows:
         return []

@@ -328,5 +328,6 @@ def refresh_metrics_csv(run: "RunDir") -> list[dict]:
     if rows:
         from adeada.reports.tables import write_csv
 
-        write_csv(rows, run.metrics_csv)
+        # One number per column: what is not (the precision record) stays in metrics.json.
+        write_csv([{k: v for k, v in r.items() if not isinstance(v, dict)} for r in rows], run.metrics_csv)
     return rows

@@ -33,6 +33,7 @@ def evaluate_round(ctx: RunContext, k: int) -> dict:
     pixels = labelled_pixels_after(ctx, k)
     row = {"round": k, "labelled_pixels": pixels, "labelled_percent": 100.0 * pixels / ctx.pool_pixels}
     row.update(result.to_row())
+    row["precision"] = ctx.precision  # what this machine really ran (`auto` resolved)
     if ctx.num_classes == 16:  # SYNTHIA -> Cityscapes also reports the 13-class mIoU*
         from adeada.data import SYNTHIA13_EVAL_CLASSES
 

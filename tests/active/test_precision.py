@@ -1,0 +1,39 @@
+"""Every run records the precision it really ran in; a comparison never pools two precisions silently."""
+
+import json
+
+import pytest
+
+from adeada.active.loop import run_loop
+from adeada.active.report import check_one_precision
+from adeada.active.rundir import read_csv
+from adeada.config import load_run_config
+from tests.tiny_run import write_tiny_config
+
+F32 = {"warmup": "float32", "finetune": "float32", "evaluation": "float32"}
+
+
+@pytest.mark.slow
+def test_a_run_records_its_precision_in_metrics_json_not_in_metrics_csv(tmp_path):
+    run = run_loop(load_run_config(write_tiny_config(tmp_path)), tmp_path / "run", progress=False)
+    for k in (0, 1, 2):
+        assert json.loads((run.round_dir(k) / "metrics.json").read_text())["precision"] == F32
+    assert "precision" not in read_csv(run.metrics_csv)[0] and "miou" in read_csv(run.metrics_csv)[0]
+
+
+def test_cells_of_two_precisions_are_refused_naming_both(tmp_path):
+    def cell(strategy, precision):
+        folder = tmp_path / strategy / "seed0" / "rounds" / "01"
+        folder.mkdir(parents=True)
+        (folder / "metrics.json").write_text(json.dumps({"round": 1, "miou": 0.3, "precision": precision}))
+
+    cell("rand", F32)
+    cell("ent", F32)
+    assert check_one_precision(tmp_path, ["rand", "ent"], [0]) == F32
+    cell("conf", dict(F32, finetune="bfloat16"))
+    with pytest.raises(ValueError, match=r"conf/seed0 ran in .*bfloat16.*rand/seed0 in .*float32.*does not pool"):
+        check_one_precision(tmp_path, ["rand", "ent", "conf"], [0])
+    old = tmp_path / "old" / "seed0" / "rounds" / "01"  # a cell from before the record
+    old.mkdir(parents=True)
+    (old / "metrics.json").write_text(json.dumps({"round": 1, "miou": 0.3}))
+    assert check_one_precision(tmp_path, ["rand", "old"], [0]) == F32
