@@ -8,7 +8,8 @@ bought whose label is not the class the model predicted for their region when it
 measurement ADeADA+'s gain split (``selection.adeada_plus.gain_split``) steers by, read with the
 same code (``adeada.active.phases.select.part_errors``) from the labels the run bought. Prints,
 per shift and round, the mean over seeds of each part's error rate and the density share the gain
-split would give the next round. Reads only files.
+split would give the next round. Reads the run folders (and the superpixel cache, which it
+recomputes where it is gone); trains and selects nothing.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ def measure(root: Path, strategy: str, min_share: float = 0.2) -> list[dict]:
             if k < 1 or not ctx.run.labels_dir(k).exists():
                 continue
             errors = part_errors(ctx, k)
+            fixed = ctx.cfg.selection.adeada_plus.density_fraction  # the share without a measurement
             rows.append({"shift": shift, "cell": cell.name, "round": k, **{f"error_{p}": v for p, v in errors.items()},
-                         "next_density_share": gain_share(errors, min_share, 0.5)})
+                         "next_density_share": gain_share(errors, min_share, fixed)})
     return rows
 
 

@@ -65,3 +65,16 @@ def test_train_and_eval_precision_by_device(monkeypatch):
     assert devices.train_precision(TrainConfig(amp=True, amp_dtype="float16"), "cuda") == "float16"
     assert devices.train_precision(TrainConfig(amp=False), "cuda") == "float32"
     assert devices.eval_precision("auto", "cuda") == "bfloat16" and devices.eval_precision("auto", "cpu") == "float32"
+
+
+def test_a_run_keeps_the_warm_up_it_started_from_when_the_key_moves(monkeypatch, tmp_path):
+    # A run made when `auto` was hashed as the literal: its warm-up lives under the old key.
+    ctx = _key(["warmup.train.cpu_bf16=auto"], tmp_path)
+    old = tmp_path / "warmups" / "oldkey000000" / "model.pth"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"weights")
+    ctx.run.root.mkdir(parents=True)
+    ctx.run.mark_done("warmup", files=[old], checkpoint=str(old), reused=False)
+    assert ctx.warmup_checkpoint == old and ctx.round_checkpoint(0) == old
+    old.unlink()  # gone from the cache: today's key names where it would be trained again
+    assert ctx.warmup_checkpoint == tmp_path / "warmups" / ctx.warmup_key / "model.pth"

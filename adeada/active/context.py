@@ -144,7 +144,9 @@ class RunContext:
     @functools.cached_property
     def precision(self) -> dict[str, str]:
         """What each phase computes in on this machine ("float32", "bfloat16", "float16"), with
-        ``auto`` resolved: recorded in every round's metrics.json."""
+        ``auto`` resolved: recorded in every round's metrics.json. Fine-tuning and evaluation run
+        here; the warm-up entry is what this config trains a warm-up in on this machine (one read
+        from a shared cache ran where it was trained, and its cache key holds what it ran in)."""
         from adeada.devices import eval_precision, train_precision
 
         cfg, kind = self.cfg, self.device.type
@@ -156,7 +158,20 @@ class RunContext:
         """Where this run's warm-up lives: a given file, or a cache entry shared by runs with the same setup."""
         if self.cfg.loop.warmup_checkpoint:
             return Path(os.path.expanduser(self.cfg.loop.warmup_checkpoint))
+        recorded = self._recorded_warmup()
+        if recorded is not None:
+            return recorded
         return self.cache_dir / "warmups" / self.warmup_key / "model.pth"
+
+    def _recorded_warmup(self) -> Path | None:
+        """The warm-up a run already started from (state.json), while that file is there: a run
+        keeps its own warm-up even where today's key would name another (its `auto` precision,
+        say, hashed as the literal before and as what it resolves to now)."""
+        if self.run is None or not (self.run.root / "state.json").exists():
+            return None
+        state = self.run.read_state()
+        path = state.get("info", {}).get("warmup", {}).get("checkpoint") if "warmup" in state["done"] else None
+        return Path(path) if path and Path(path).exists() else None
 
     def round_checkpoint(self, k: int) -> Path:
         """Weights after round ``k`` (round 0 = the warm-up)."""

@@ -252,7 +252,8 @@ def plot_results(results: Sequence[dict], path: Path, level: float = 0.95) -> Pa
     active = [r for r in results if r["strategy"] != FULL]
     full = [r["miou"] for r in results if r["strategy"] == FULL and r["round"] == 1]
     curves: dict[str, list[tuple[float, float, float]]] = {}
-    for s in summary_table(active):
+    finite = [r for r in active if math.isfinite(r["miou"])]  # the seeds the mean and std are over
+    for s in summary_table(finite):
         n, std = int(s["n"]), float(s["miou_std"])
         half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * std / math.sqrt(n) if n > 1 else math.nan
         curves.setdefault(s["strategy"], []).append((float(s["labelled_percent_mean"]), float(s["miou_mean"]), half))

@@ -73,7 +73,8 @@ class CamVidDataset(PairedFileDataset):
         prefixes: keep only images whose file name starts with one of these (sequence names,
             e.g. ``["0006R0", "0016E5"]``); None keeps every image of the split.
         frames: "all", or the "first_half" / "second_half" of each sequence's frames in frame
-            order (file-name order; the first half has the odd frame when the count is odd).
+            order (file-name order; the first half has the odd frame when the count is odd);
+            without ``prefixes`` the whole split is cut as one sequence.
 
     Raises:
         MissingFolderError, MissingLabelError, EmptyDatasetError (no image matches the prefixes).

@@ -39,8 +39,9 @@ class DatasetConfig:
         root: dataset root folder (cityscapes, gta5, synthia, camvid).
         split: split folder name (cityscapes: train/val/test; camvid: train/val/test).
         prefixes: camvid: keep images whose file name starts with one of these sequence names.
-        preset: camvid: a named protocol split ("day_train", "dusk_pool", "dusk_test",
-            "day_val", "day_test"); overrides split and prefixes.
+        preset: camvid: a named dataset of a protocol (``adeada.data.CAMVID_PRESETS``: the day ->
+            dusk split "day_train", "dusk_pool", "dusk_test", "day_val", "day_test", and the
+            suite's leave-one-sequence-out shifts, e.g. "seq05vd_pool"); overrides split and prefixes.
         list_file: gta5/synthia: optional text file listing the images to use.
         classes16: cityscapes: map the 19 train ids to the 16 SYNTHIA classes.
         images_dir, labels_dir: folder: roots of the image and label trees.

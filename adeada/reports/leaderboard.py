@@ -48,7 +48,11 @@ def rank_rows(results: Mapping[str, Sequence[Mapping[str, object]]],
     """Mean rank over every (shift, round >= 1) of ``strategies`` (default: those on every shift).
 
     Returns one row per strategy, best mean rank first: ``mean_rank``, ``firsts`` (cells where it
-    has the highest mean), ``cells``, and ``rank_<shift>`` (its mean rank over that shift's budgets).
+    has the highest mean, ties included), ``cells``, and ``rank_<shift>`` (its mean rank over that
+    shift's budgets).
+
+    Raises:
+        ValueError: a ranked strategy has no mIoU for a round of a shift (named).
     """
     names = list(strategies) if strategies is not None else common_strategies(results)
     per: dict[str, list[float]] = defaultdict(list)
@@ -57,17 +61,18 @@ def rank_rows(results: Mapping[str, Sequence[Mapping[str, object]]],
     for shift, rows in results.items():
         means = {(s["strategy"], int(number(s["round"]))): number(s["miou_mean"])
                  for s in summary_table(_active(rows))}
-        for k in sorted({rnd for (_, rnd) in means if rnd >= 1}):
+        for k in sorted({rnd for (name, rnd) in means if rnd >= 1 and name in names}):
             present = [n for n in names if math.isfinite(means.get((n, k), math.nan))]
             if len(present) < len(names):
                 missing = sorted(set(names) - set(present))
-                raise ValueError(f"shift {shift!r}, round {k}: no result for {', '.join(missing)}; "
-                                 "rank only strategies that ran on every shift")
-            ranks = rankdata([-means[(n, k)] for n in names], method="average")
-            for n, r in zip(names, ranks):
+                raise ValueError(f"shift {shift!r}, round {k}: no mIoU for {', '.join(missing)} (a cell not "
+                                 "finished?); every ranked strategy needs every round of every shift")
+            values = [means[(n, k)] for n in names]
+            ranks = rankdata([-v for v in values], method="average")
+            for n, r, v in zip(names, ranks, values):
                 per[n].append(float(r))
                 per_shift[(n, shift)].append(float(r))
-                firsts[n] += int(r == 1.0)
+                firsts[n] += int(v == max(values))  # ties for the best count for each of them
     out = []
     for n in names:
         row: Row = {"strategy": n, "mean_rank": float(np.mean(per[n])) if per[n] else math.nan,
@@ -175,7 +180,8 @@ def read_results(paths: Sequence[str | Path]) -> list[Row]:
             key = (str(r["strategy"]), str(r["seed"]), str(r["round"]))
             if key in seen:
                 other, where = seen[key]
-                if number(other["miou"]) != number(r["miou"]):
+                a, b = number(other["miou"]), number(r["miou"])
+                if a != b and not (math.isnan(a) and math.isnan(b)):
                     raise ValueError(f"{path} and {where} disagree on {key[0]} seed {key[1]} round {key[2]}: "
                                      f"mIoU {r['miou']} vs {other['miou']}")
                 continue

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -271,5 +273,8 @@ def test_the_gain_split_follows_last_rounds_error_rates_within_its_bounds():
     np.testing.assert_array_equal(first.rows, get_strategy("adeada_plus", _cfg()).select(
         tgt, budget, SelectionContext(round=1, source=src)).rows)
     assert get_strategy("adeada_plus_gain").requires == {"source", "part_errors"}
+    # a row with one part has nothing to split: the measurement does not move its share
+    only_density = dataclasses.replace(_cfg(gain_split=True), use_uncertainty=False)
+    assert get_strategy("adeada_plus", only_density).select(tgt, budget, ctx).diagnostics["density_share"] == 1.0
     with pytest.raises(ValueError, match="gain_split needs fixed_split: true"):
         get_strategy("adeada_plus_gain", _cfg(fixed_split=False))

@@ -76,3 +76,21 @@ def test_scores_are_the_same_in_one_block_or_many(monkeypatch):
 def test_too_few_rows_is_a_clear_error():
     with pytest.raises(ValueError, match="n_samples"):
         SampledGaussianMixture(n_components=5).fit(np.zeros((3, 4), np.float32))
+
+
+def test_constant_feature_channels_keep_the_float32_sum(monkeypatch):
+    # ReLU features: many channels of a class are exactly zero in every row. Their pivot is
+    # reg_covar itself; that is no rounding noise, and the float32 sum must not be thrown away
+    # for it (an earlier check did, for every class of a CamVid round).
+    from adeada.selection.density import fast_gmm
+
+    rng = np.random.default_rng(3)
+    X = np.abs(rng.normal(size=(600, 40))).astype(np.float32)
+    X[:, :12] = 0.0
+    verdicts = []
+    real = fast_gmm._trusted_float32
+    monkeypatch.setattr(fast_gmm, "_trusted_float32", lambda chol, cov: verdicts.append(real(chol, cov)) or verdicts[-1])
+    got = SampledGaussianMixture(n_components=1, max_iter=5, max_fit_regions=None).fit(X)
+    assert verdicts and all(verdicts)
+    ref = GaussianMixture(n_components=1, random_state=0, max_iter=5).fit(X.astype(np.float64))
+    np.testing.assert_allclose(got.score_samples(X[:20]), ref.score_samples(X[:20].astype(np.float64)), rtol=1e-4)

@@ -164,13 +164,16 @@ class SampledGaussianMixture:
         return out
 
 
-# A float32 covariance sum is trusted only where every conditional variance (the squared pivots of
-# its Cholesky factor) stands above this many float32 epsilons of the largest variance. Below it
-# the pivot is rounding noise of the sum: on an AVX-512 CPU an exactly flat direction came out
-# positive (instead of negative, as on AVX2) but 1,000x too wide, moving every log density by 3.
+# A float32 covariance sum is trusted unless a conditional variance (a squared pivot of its
+# Cholesky factor) is within this many float32 epsilons of its own coordinate's variance: the
+# coordinate is then almost a combination of the earlier ones, and what is left of it after the
+# cancellation is the float32 sum's rounding noise, not the data. On an AVX-512 CPU an exactly
+# flat direction came out positive (negative on AVX2) but about 1,000x reg_covar, moving every log
+# density by 3 nats. A coordinate that is constant (zero in every row, as many ReLU feature
+# channels of a class are) has the pivot of its own variance, reg_covar: trusted.
 _FLOAT32_PIVOT_EPS = 100.0
 
 
 def _trusted_float32(chol: np.ndarray, cov: np.ndarray) -> bool:
-    floor = _FLOAT32_PIVOT_EPS * np.finfo(np.float32).eps * float(np.max(np.diag(cov)))
-    return bool(np.min(np.diag(chol)) ** 2 > floor)
+    pivots = np.diag(chol) ** 2
+    return bool(np.all(pivots > _FLOAT32_PIVOT_EPS * np.finfo(np.float32).eps * np.diag(cov)))

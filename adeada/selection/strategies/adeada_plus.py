@@ -95,8 +95,9 @@ class ADeADAPlus(ADeADA):
 
     def _density_share(self, ctx: SelectionContext) -> float:
         share = super()._density_share(ctx)
+        both = self.cfg.use_density and self.cfg.use_uncertainty  # a one-part row has nothing to split
         return gain_share(ctx.part_errors, self.cfg.adeada_plus.gain_min_share, share) \
-            if self.cfg.adeada_plus.gain_split else share
+            if self.cfg.adeada_plus.gain_split and both else share
 
     def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
         if self.cfg.adeada_plus.grouping == "argmax":
