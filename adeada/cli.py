@@ -29,6 +29,12 @@ def _add_config_args(p: argparse.ArgumentParser, default: str | None) -> None:
                    help="override one config field, e.g. --set selection.alpha=0.5 (repeatable)")
 
 
+def _add_sweep(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sweep", dest="sweeps", action="append", default=[], metavar="KEY=V1,V2,...",
+                   help="each value a row of its own for every strategy, named after it, e.g. "
+                        "--sweep selection.alpha=0,0.25,0.5 gives adeada[alpha=0] ... (repeatable: every combination)")
+
+
 def _add_quiet(p: argparse.ArgumentParser, top: bool = False) -> None:
     # Accepted before or after the subcommand; SUPPRESS keeps a subcommand's default from
     # overwriting a --quiet given before it.
@@ -64,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also run the 100%% reference: the whole target pool labelled, per seed")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="cells run at once, each in its own process with cores/N threads (default 1)")
+    _add_sweep(p)
 
     p = sub.add_parser("suite", help="strategies x seeds on every shift of the suite, then one leaderboard")
     p.add_argument("--strategies", default="rand,conf,ripu,adeada,adeada_plus",
@@ -78,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="skip finished cells, resume unfinished ones")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="cells run at once, each in its own process with cores/N threads (default 1)")
+    _add_sweep(p)
 
     p = sub.add_parser("export", help="write a round's selection as an annotation job")
     p.add_argument("--run", required=True, metavar="DIR")
@@ -158,7 +166,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     cfg = load_run_config(args.config, args.overrides)
     summary = run_compare(cfg, args.out, _split(args.strategies), _split(args.seeds, int),
                           resume=args.resume, progress=not args.quiet, full_supervision=args.full_supervision,
-                          jobs=args.jobs)
+                          jobs=args.jobs, sweeps=args.sweeps)
     print(format_markdown_table(summary))
     return 0
 
@@ -168,7 +176,7 @@ def cmd_suite(args: argparse.Namespace) -> int:
 
     shifts = _split(args.shifts) if args.shifts else list(SUITE)
     path = run_suite(args.out, _split(args.strategies), _split(args.seeds, int), shifts, args.overrides,
-                     resume=args.resume, progress=not args.quiet, jobs=args.jobs)
+                     resume=args.resume, progress=not args.quiet, jobs=args.jobs, sweeps=args.sweeps)
     print(f"adeada: leaderboard of {len(shifts)} shifts in {path}")
     return 0
 

@@ -15,7 +15,7 @@ from adeada.active.loop import run_loop
 from adeada.active.report import write_compare_report
 from adeada.active.rundir import RunDir
 from adeada.atomic import atomic_write_text
-from adeada.config import RunConfig, dump_config, load_run_config
+from adeada.config import ConfigError, RunConfig, dump_config, load_run_config
 from adeada.configtools import from_dict, to_dict
 from adeada.reports.compare_tables import FULL
 from adeada.selection.strategies import Strategy
@@ -24,14 +24,57 @@ log = logging.getLogger(__name__)
 
 
 
-def variant_config(cfg: RunConfig, strategy: str, seed: int) -> RunConfig:
+def variant_config(cfg: RunConfig, strategy: str, seed: int, overrides: Sequence[str] = (),
+                   row: str | None = None) -> RunConfig:
     """The config of one cell of the comparison: ``strategy`` (a registry name; the Table 2 ablation
-    rows are ``adeada_a`` .. ``adeada_e``) at ``seed``."""
-    data = to_dict(cfg)
+    rows are ``adeada_a`` .. ``adeada_e``) at ``seed``, with a sweep row's ``overrides``
+    (``KEY=VALUE``) on top; ``row`` names the cell (default: the strategy).
+
+    Raises:
+        ConfigError: an override names no config key, or gives a value of the wrong type.
+    """
+    from adeada.config import check_values
+    from adeada.configtools import apply_overrides
+
+    data = apply_overrides(to_dict(cfg), list(overrides))
     data["selection"]["strategy"] = strategy
     data["loop"]["seed"] = seed
-    data["name"] = f"{cfg.name}-{strategy}-s{seed}"
-    return from_dict(RunConfig, data)
+    data["name"] = f"{cfg.name}-{row or strategy}-s{seed}"
+    try:
+        out = from_dict(RunConfig, data)
+    except ConfigError as err:
+        raise ConfigError(f"--sweep {', '.join(overrides)}: {err}" if overrides else str(err)) from None
+    if overrides:
+        check_values(out, f"--sweep {', '.join(overrides)}")
+    return out
+
+
+def sweep_rows(strategies: Sequence[str], sweeps: Sequence[str]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(row name, strategy, overrides) of every strategy x every combination of the sweeps' values.
+
+    A sweep is ``KEY=V1,V2,...`` (values as ``--set`` reads them, split at commas); a row is named
+    after its settings, ``adeada[alpha=0.25]`` (a key under ``selection.`` is shortened to its
+    rest). Without sweeps, one row per strategy, named after it.
+
+    Raises:
+        ConfigError: a sweep is not ``KEY=V1,V2,...``.
+    """
+    import itertools
+
+    axes = []
+    for text in sweeps:
+        key, sep, values = text.partition("=")
+        vals = [v.strip() for v in values.split(",")]
+        if not sep or not key.strip() or not all(vals):
+            raise ConfigError(f"--sweep {text!r}: expected KEY=V1,V2,... (e.g. selection.alpha=0,0.5,1)")
+        axes.append([(key.strip(), v) for v in vals])
+    rows = []
+    for strategy in strategies:
+        for combo in itertools.product(*axes):
+            label = ",".join(f"{k.removeprefix('selection.')}={v}" for k, v in combo)
+            rows.append((f"{strategy}[{label}]" if combo else strategy, strategy,
+                         tuple(f"{k}={v}" for k, v in combo)))
+    return rows
 
 
 def full_supervision_config(cfg: RunConfig, seed: int) -> RunConfig:
@@ -47,13 +90,17 @@ def full_supervision_config(cfg: RunConfig, seed: int) -> RunConfig:
 
 def run_compare(
     cfg: RunConfig, out: str | Path, strategies: Sequence[str], seeds: Sequence[int], resume: bool = False,
-    progress: bool = True, full_supervision: bool = False, jobs: int = 1,
+    progress: bool = True, full_supervision: bool = False, jobs: int = 1, sweeps: Sequence[str] = (),
 ) -> list[dict]:
     """Run every (strategy, seed) into ``out/<strategy>/seed<seed>``; write tables, plot, timings.
 
     The warm-up depends on neither strategy nor seed, so the first run trains it and all others
     reuse it from the cache. Finished cells are skipped, unfinished ones resumed. With
     ``full_supervision``, one more cell per seed labels the whole pool (the 100% reference).
+
+    ``sweeps`` (``KEY=V1,V2,...``) make each strategy one row per combination of the values,
+    named after the settings (``adeada[alpha=0.25]``): every table, interval and plot shows them
+    side by side, and each row's cells are the runs made one by one with ``--set KEY=V``.
 
     ``jobs > 1`` runs that many cells at once in spawned worker processes, each with its share
     of the cores (``cores // jobs`` threads). On 2 cores two single-thread cells do more work
@@ -66,7 +113,8 @@ def run_compare(
     if jobs < 1:
         raise ValueError(f"jobs={jobs}; expected >= 1")
     out = Path(out)
-    configs = [(s, seed, variant_config(cfg, s, seed)) for s in strategies for seed in seeds]
+    rows = sweep_rows(strategies, sweeps)
+    configs = [(row, seed, variant_config(cfg, s, seed, over, row)) for row, s, over in rows for seed in seeds]
     if full_supervision:
         configs += [(FULL, seed, full_supervision_config(cfg, seed)) for seed in seeds]
     # Each cell's strategy, built once here and handed to its run (a typo fails here, before any
@@ -91,7 +139,7 @@ def run_compare(
     else:
         extra = _run_parallel(cells, out, jobs, progress)
     write_timings(out, [c.name for c in cells], seeds, time.perf_counter() - start, jobs=jobs, extra=extra)
-    return write_compare_report(out, strategies, seeds)
+    return write_compare_report(out, [row for row, _, _ in rows], seeds)
 
 
 class Cell(NamedTuple):

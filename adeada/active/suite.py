@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Sequence
 
-from adeada.active.compare import run_compare, variant_config
+from adeada.active.compare import run_compare, sweep_rows, variant_config
 from adeada.active.rundir import read_csv
 from adeada.atomic import atomic_write_text
 from adeada.config import RunConfig, load_run_config
@@ -38,7 +38,7 @@ def suite_configs(shifts: Sequence[str], overrides: Sequence[str] = ()) -> dict[
 
 def run_suite(out: str | Path, strategies: Sequence[str], seeds: Sequence[int], shifts: Sequence[str] = SUITE,
               overrides: Sequence[str] = (), resume: bool = False, progress: bool = True, jobs: int = 1,
-              baselines: Sequence[str] = BASELINES) -> Path:
+              baselines: Sequence[str] = BASELINES, sweeps: Sequence[str] = ()) -> Path:
     """Run ``strategies`` x ``seeds`` on every shift into ``out/<shift>/`` (as ``adeada compare``),
     then write ``out/leaderboard.md``, ``leaderboard.csv`` (mean ranks) and ``paired.csv``.
 
@@ -49,12 +49,13 @@ def run_suite(out: str | Path, strategies: Sequence[str], seeds: Sequence[int], 
 
     out = Path(out)
     cfgs = suite_configs(shifts, overrides)
+    rows = sweep_rows(strategies, sweeps)
     for name, cfg in cfgs.items():
-        for s in strategies:
-            get_strategy(s, variant_config(cfg, s, 0).selection)
+        for row, s, over in rows:
+            get_strategy(s, variant_config(cfg, s, 0, over, row).selection)
         folder = out / name
-        taken = [folder / s / f"seed{seed}" for s in strategies for seed in seeds
-                 if (folder / s / f"seed{seed}" / "config.yaml").exists()]
+        taken = [folder / row / f"seed{seed}" for row, _, _ in rows for seed in seeds
+                 if (folder / row / f"seed{seed}" / "config.yaml").exists()]
         if taken and not resume:
             raise FileExistsError(f"{taken[0]} already holds a run; pass --resume to continue the suite")
         if resume and (folder / "config.yaml").exists() and load_run_config(folder / "config.yaml") != cfg:
@@ -62,9 +63,9 @@ def run_suite(out: str | Path, strategies: Sequence[str], seeds: Sequence[int], 
                              "the overrides it started with, or choose another --out")
     for i, (name, cfg) in enumerate(cfgs.items(), 1):
         log.info("suite: shift %d/%d %s -> %s", i, len(cfgs), name, out / name)
-        run_compare(cfg, out / name, strategies, seeds, resume=resume, progress=progress, jobs=jobs)
-    results = {name: [r for r in read_csv(out / name / "results.csv") if r["strategy"] in strategies or r["strategy"] == FULL]
-               for name in cfgs}
+        run_compare(cfg, out / name, strategies, seeds, resume=resume, progress=progress, jobs=jobs, sweeps=sweeps)
+    names = {row for row, _, _ in rows} | {FULL}
+    results = {name: [r for r in read_csv(out / name / "results.csv") if r["strategy"] in names] for name in cfgs}
     return write_leaderboard(out, results, baselines)
 
 

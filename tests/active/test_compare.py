@@ -75,3 +75,38 @@ def test_run_loop_refuses_an_unknown_stop_point(tmp_path, tiny_config):
     with pytest.raises(ValueError, match="until='eval'"):
         run_loop(load_run_config(tiny_config), tmp_path / "run", until="eval")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_sweeps_rows_are_the_runs_made_one_by_one(tmp_path):
+    from adeada.active.rundir import read_csv
+
+    path = write_tiny_config(tmp_path)
+    cfg = load_run_config(path)
+    run_compare(cfg, tmp_path / "sweep", ["adeada"], [0], progress=False, sweeps=["selection.alpha=0.5,0"])
+    rows = read_csv(tmp_path / "sweep" / "results.csv")
+    assert list(dict.fromkeys(r["strategy"] for r in rows)) == ["adeada[alpha=0.5]", "adeada[alpha=0]"]
+    assert (tmp_path / "sweep" / "adeada[alpha=0]" / "seed0" / "metrics.csv").exists()
+    assert "adeada[alpha=0.5]" in (tmp_path / "sweep" / "table.md").read_text()
+    for value in ("0.5", "0"):
+        alone = tmp_path / f"alone{value}"
+        run_compare(load_run_config(path, [f"selection.alpha={value}"]), alone, ["adeada"], [0], progress=False)
+        mine = [(r["round"], r["miou"]) for r in rows if r["strategy"] == f"adeada[alpha={value}]"]
+        assert mine == [(r["round"], r["miou"]) for r in read_csv(alone / "results.csv")]
+    # alpha = 0 gives the density part nothing: the two rows did differ
+    assert read_csv(tmp_path / "sweep" / "adeada[alpha=0]" / "seed0" / "rounds" / "01" / "selection.csv")[0]["part"] == "uncertainty"
+
+
+@pytest.mark.parametrize("sweep, message", [
+    ("selection.alhpa=0,1", "alhpa"),
+    ("selection.alpha=0,abc", "selection.alpha"),
+    ("selection.alpha", "expected KEY=V1,V2"),
+    ("selection.alpha=0,,1", "expected KEY=V1,V2"),
+])
+def test_a_bad_sweep_is_one_line_before_any_work(tmp_path, capsys, sweep, message):
+    from adeada.cli import main
+
+    out = tmp_path / "cmp"
+    code = main(["--quiet", "compare", "--config", str(write_tiny_config(tmp_path)), "--strategies", "adeada",
+                 "--seeds", "0", "--sweep", sweep, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and not out.exists()
