@@ -181,9 +181,16 @@ def _upgrade(data: dict, where: str) -> dict:
 
 
 def _upgrade_override(text: str) -> list[str]:
-    """``selection.redal_decay=0.9`` -> ``[selection.redal.decay=0.9]`` (one warning)."""
+    """``selection.redal_decay=0.9`` -> ``[selection.redal.decay=0.9]``, ``selection.dynamic_schedule=false``
+    -> ``[selection.schedule=fixed]`` (one warning)."""
     key, sep, value = text.partition("=")
     parts = key.strip().split(".")
+    if sep and parts == ["selection", "dynamic_schedule"]:
+        import yaml
+
+        new = "half_decay" if yaml.safe_load(value) else "fixed"
+        log.warning("--set %s: read as selection.schedule=%s (its new name); rename it", text.strip(), new)
+        return [f"selection.schedule={new}"]
     if not (sep and len(parts) == 2 and parts[0] == "selection" and parts[1] in LEGACY_KEYS):
         return [text]
     news = [f"selection.{n}" for n in LEGACY_KEYS[parts[1]]]

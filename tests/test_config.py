@@ -73,3 +73,19 @@ def test_the_warm_up_cache_key_outlives_the_per_phase_batchnorm_flags():
 
     keys = {name: RunContext(load_run_config(name), run=None).warmup_key for name in ("demo", "camvid_day_dusk")}
     assert keys == {"demo": "4713f40f497a", "camvid_day_dusk": "9895f9f15336"}
+
+
+def test_the_old_schedule_switch_loads_as_the_schedules_name_with_one_warning(tmp_path, caplog):
+    path = tmp_path / "old.yaml"
+    path.write_text("selection: {dynamic_schedule: false, density_fraction: 0.3}\n")
+    with caplog.at_level("WARNING"):
+        cfg = load_run_config(path)
+    assert cfg.selection.schedule == "fixed" and cfg.selection.density_fraction == 0.3
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "selection.dynamic_schedule: false -> selection.schedule: fixed" in lines[0]
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert load_run_config(None, ["selection.dynamic_schedule=true"]).selection.schedule == "half_decay"
+    assert ["selection.schedule=half_decay" in r.getMessage() for r in caplog.records] == [True]
+    with pytest.raises(ConfigError, match="selection.schedule"):
+        load_run_config(None, ["selection.schedule=cosine"])

@@ -37,6 +37,36 @@ def density_share(round_k: int, alpha: float, beta: float) -> float:
     return float(min(1.0, max(0.0, alpha * 2.0 ** (-beta * (round_k - 1)))))
 
 
+# selection.schedule: the density part's share of round k's budget, by the names of the paper's
+# supplementary Table 5 ("fixed" is any constant share, selection.density_fraction).
+SCHEDULES = ("half_decay", "linear_decay", "even", "fixed")
+
+
+def schedule_share(schedule: str, round_k: int, alpha: float, beta: float, fixed: float = 0.5) -> float:
+    """Share of round k's budget for the density part under ``schedule``, clipped to [0, 1].
+
+    - ``half_decay``: Eq. 7, alpha * 2^(-beta (k - 1)) (the paper's method);
+    - ``linear_decay``: alpha * (1 - 0.2 (k - 1)), the paper's "linear decay" (1.0, then minus 0.2
+      a round: 1.0, 0.8, 0.6, 0.4, 0.2 over five rounds);
+    - ``even``: 0.5 every round ("even distribution", the paper's row (d));
+    - ``fixed``: ``fixed`` every round (``selection.density_fraction``).
+
+    Raises:
+        BudgetError: an unknown schedule, or k < 1.
+    """
+    if round_k < 1:
+        raise BudgetError(f"round index k starts at 1, got {round_k}")
+    if schedule == "half_decay":
+        return density_share(round_k, alpha, beta)
+    if schedule == "linear_decay":
+        return float(min(1.0, max(0.0, alpha * (1.0 - 0.2 * (round_k - 1)))))
+    if schedule == "even":
+        return 0.5
+    if schedule == "fixed":
+        return float(min(1.0, max(0.0, fixed)))
+    raise BudgetError(f"selection.schedule={schedule!r}; expected one of {', '.join(SCHEDULES)}")
+
+
 def split_budget(budget: int, share: float) -> tuple[int, int]:
     """(B_d, B_u) with B_d = round(share * B) and B_u = B - B_d (Eq. 7)."""
     b_d = int(round(budget * min(1.0, max(0.0, share))))

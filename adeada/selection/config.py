@@ -107,6 +107,11 @@ def move_legacy_keys(selection: dict) -> list[str]:
         One ``"selection.old -> selection.new"`` text per key moved (for a warning).
     """
     moved = []
+    if "dynamic_schedule" in selection:
+        flag = selection.pop("dynamic_schedule")
+        new = "half_decay" if flag else "fixed"
+        selection.setdefault("schedule", new)  # the new key wins when both are given
+        moved.append(f"selection.dynamic_schedule: {str(bool(flag)).lower()} -> selection.schedule: {new}")
     for old, news in LEGACY_KEYS.items():
         if old not in selection:
             continue
@@ -164,10 +169,14 @@ class SelectionConfig:
     use_uncertainty: bool = True
     use_density: bool = True
     category_balance: bool = True
-    dynamic_schedule: bool = True
+    # The density part's share of each round (the paper's supplementary Table 5): "half_decay"
+    # (Eq. 7, the paper's method), "linear_decay" (alpha x (1 - 0.2 (k - 1))), "even" (0.5 every
+    # round) or "fixed" (density_fraction every round). Replaces the boolean dynamic_schedule
+    # (true = half_decay, false = fixed), which older configs still give, with a warning.
+    schedule: Literal["half_decay", "linear_decay", "even", "fixed"] = "half_decay"
     alpha: float = 1.0  # Eq. 7 (GTA5 -> Cityscapes: 1; SYNTHIA -> Cityscapes: 0.5)
     beta: float = 1.0
-    density_fraction: float = 0.5  # share of B^k for density when dynamic_schedule is off
+    density_fraction: float = 0.5  # share of B^k for density under schedule: fixed
     # Eq. 6's sigma: int(log10|KL|) as the authors ran it (the paper leaves sigma open).
     sigma: Literal["relu", "softplus", "exp", "authors_log10"] = "authors_log10"
     balance_mode: Literal["proportional", "authors_round_robin"] = "proportional"

@@ -56,3 +56,29 @@ def test_ranked_is_stable_with_index_tiebreak_and_nan_last():
     s = np.array([1.0, 3.0, 3.0, np.nan, 2.0])
     assert ranked(s, np.arange(5)).tolist() == [1, 2, 4, 0, 3]
     assert ranked(s, np.arange(5), descending=False).tolist() == [0, 4, 1, 2, 3]
+
+
+def test_the_schedules_by_the_papers_names_on_a_hand_computed_example():
+    from adeada.selection.budget import schedule_share
+
+    def shares(name, alpha=1.0, fixed=0.3):
+        return [schedule_share(name, k, alpha, 1.0, fixed) for k in range(1, 7)]
+
+    assert shares("linear_decay") == pytest.approx([1.0, 0.8, 0.6, 0.4, 0.2, 0.0])  # minus 0.2 a round
+    assert shares("linear_decay", alpha=0.5) == pytest.approx([0.5, 0.4, 0.3, 0.2, 0.1, 0.0])
+    assert shares("half_decay") == pytest.approx([1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125])  # Eq. 7
+    assert shares("even") == [0.5] * 6 and shares("fixed") == [0.3] * 6
+    with pytest.raises(BudgetError, match="expected one of half_decay, linear_decay, even, fixed"):
+        schedule_share("cosine", 1, 1.0, 1.0)
+
+
+def test_linear_decay_spends_its_round_budgets_as_computed_by_hand():
+    from adeada.selection import SelectionConfig, SelectionContext, get_strategy
+    from adeada.selection.config import DensityConfig
+    from selection_testkit import random_table
+
+    tgt, src = random_table(1500, seed=21), random_table(1500, seed=22)
+    cfg = SelectionConfig(schedule="linear_decay", density=DensityConfig(n_jobs=1, estimator="gmm_diag"))
+    for k, b_d in ((1, 10_000), (3, 6_000), (5, 2_000)):  # 1.0, 0.6, 0.2 of 10,000 pixels
+        sel = get_strategy("adeada", cfg).select(tgt, 10_000, SelectionContext(round=k, source=src))
+        assert (sel.diagnostics["budget_density"], sel.diagnostics["budget_uncertainty"]) == (b_d, 10_000 - b_d)

@@ -74,7 +74,7 @@ class ADeADAPlus(ADeADA):
             raise ValueError(f"selection.adeada_plus.density_fraction must be in [0, 1], got {plus.density_fraction}")
         over: dict = {"adeada_plus": plus}
         if plus.fixed_split:
-            over.update(dynamic_schedule=False, density_fraction=plus.density_fraction)
+            over.update(schedule="fixed", density_fraction=plus.density_fraction)
         if plus.estimator is not None:
             from ..density.estimators import ESTIMATORS
 

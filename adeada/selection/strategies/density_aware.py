@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from ..budget import candidate_rows, density_share, ranked, split_budget, take_until, warn_if_short
+from ..budget import candidate_rows, ranked, schedule_share, split_budget, take_until, warn_if_short
 from ..category_budget import class_budgets, round_robin, sigma
 from ..config import SelectionConfig
 from ..stats import RegionStats
@@ -15,19 +15,18 @@ from .base import Strategy
 
 # Table 2 of the paper, rows (a)-(e): which components are on.
 ABLATION_PRESETS: dict[str, dict] = {
-    "a": dict(use_uncertainty=True, use_density=False, category_balance=False, dynamic_schedule=False),
-    "b": dict(use_uncertainty=False, use_density=True, category_balance=False, dynamic_schedule=False),
-    "c": dict(use_uncertainty=False, use_density=True, category_balance=True, dynamic_schedule=False),
-    "d": dict(use_uncertainty=True, use_density=True, category_balance=True, dynamic_schedule=False,
-              density_fraction=0.5),  # "even distribution" (supplementary Table 5)
-    "e": dict(use_uncertainty=True, use_density=True, category_balance=True, dynamic_schedule=True),
+    "a": dict(use_uncertainty=True, use_density=False, category_balance=False, schedule="fixed"),
+    "b": dict(use_uncertainty=False, use_density=True, category_balance=False, schedule="fixed"),
+    "c": dict(use_uncertainty=False, use_density=True, category_balance=True, schedule="fixed"),
+    "d": dict(use_uncertainty=True, use_density=True, category_balance=True, schedule="even"),  # supplementary Table 5
+    "e": dict(use_uncertainty=True, use_density=True, category_balance=True, schedule="half_decay"),
 }
 
 
 class ADeADA(Strategy):
     """Density part (per-class budgets over pi rankings), then entropy over the rest of the pool.
 
-    Budget split (Eq. 7 when ``dynamic_schedule``, else ``density_fraction``; all to one part when
+    Budget split (``schedule``: Eq. 7 by default, or linear decay, even, ``density_fraction``; all to one part when
     the other is switched off). Density part: per-class budgets from Eq. 6 with sigma =
     ``cfg.sigma`` (``category_balance``) or an equal split, each class buying its top-pi
     unlabelled regions; or the authors' int(log10|KL|) round-robin (``balance_mode``). Each class
@@ -89,13 +88,13 @@ class ADeADA(Strategy):
         return make_selection(pieces, target.pixels, budget_pixels, diag)
 
     def _density_share(self, ctx: SelectionContext) -> float:
-        """The round's share of the budget for the density part: Eq. 7, or the fixed fraction."""
+        """The round's share of the budget for the density part, by ``selection.schedule``."""
         cfg = self.cfg
         if not cfg.use_density:
             return 0.0
         if not cfg.use_uncertainty:
             return 1.0
-        return density_share(ctx.round, cfg.alpha, cfg.beta) if cfg.dynamic_schedule else cfg.density_fraction
+        return schedule_share(cfg.schedule, ctx.round, cfg.alpha, cfg.beta, cfg.density_fraction)
 
     def _uncertainty_scores(self, target: RegionStats) -> np.ndarray:
         """The uncertainty part's ranking, largest first: mean pixel entropy (Eq. 10)."""
