@@ -18,7 +18,7 @@ from typing import Callable
 from adeada import atomic
 from adeada.active.context import RunContext
 from adeada.active.phases import evaluate, label, select, stats, train, warmup
-from adeada.active.report import write_run_report
+from adeada.active.report import write_mispredicted_recall, write_run_report
 from adeada.active.rundir import RunDir, RunFolderError, RunLock, round_metrics, step
 from adeada.config import RunConfig, dump_config, load_run_config
 from adeada.selection.strategies import Strategy
@@ -168,8 +168,8 @@ def _loop(ctx: RunContext, until: str | None, on_round: RoundCallback | None) ->
         timed(run, step(k, "eval"), lambda: evaluate.evaluate_round(ctx, k))
         if on_round is not None:
             on_round(k, cfg.loop.rounds, round_metrics(run, k), round_metrics(run, 0))
-    _undone_on_error(run, "reports", lambda: write_run_report(run, ctx.classes, ctx.cfg.selection.strategy,
-                                                              ctx.cfg.loop.rounds))
+    _undone_on_error(run, "reports", lambda: (write_mispredicted_recall(ctx), write_run_report(
+        run, ctx.classes, ctx.cfg.selection.strategy, ctx.cfg.loop.rounds)))
 
 
 def timed(run: RunDir, name: str, fn) -> None:

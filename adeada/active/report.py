@@ -30,7 +30,9 @@ def report(folder: str | Path) -> list[Path]:
             for k in run.completed_rounds():
                 if (run.labels_dir(k)).exists():
                     paths.extend(draw_round(ctx, k))
-            paths += write_run_report(run, ctx.classes, ctx.cfg.selection.strategy, ctx.cfg.loop.rounds)
+            recall = write_mispredicted_recall(ctx)
+            paths += ([recall] if recall else []) + write_run_report(run, ctx.classes, ctx.cfg.selection.strategy,
+                                                                       ctx.cfg.loop.rounds)
         return paths
     cells = sorted(p.parent.parent for p in folder.glob("*/seed*/config.yaml"))
     if not cells:
@@ -94,6 +96,9 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
             ["What the model calls each class's test pixels, and what the pixels it calls that class "
              "truly are (largest shares first), from the round's confusion matrix (confusion.csv)."],
             [Table(class_error_rows(confusion, names), "{:.1f}")]))
+    if (run.root / RECALL_CSV).exists():
+        sections.append(Section("The warm-up's mispredicted regions: how many were bought", [RECALL_TEXT],
+                                [Table(read_csv(run.root / RECALL_CSV), "{:.1f}")]))
     for r in rows[1:]:
         k = int(r["round"])
         sections.append(Section(f"Round {k}: what was selected", [round_line(k, rounds, r, warm)],
@@ -124,6 +129,72 @@ def _md_rows(markdown: str) -> list[dict]:
     return [dict(zip(header, split(ln))) for ln in lines[2:] if not re.fullmatch(r"[| -]*", ln)]
 
 
+RECALL_CSV = "mispredicted_recall.csv"
+RECALL_TEXT = ("Per true class (the majority of a region's ground-truth pixels, read after the fact, never by "
+               "the selection): the pool's regions, how many the warm-up model predicted as another class, "
+               "and the percentage of those bought by the end of each round.")
+
+
+def write_mispredicted_recall(ctx: "RunContext") -> Path | None:
+    """mispredicted_recall.csv of a finished ground-truth run (None for annotators' runs or before round 1).
+
+    The warm-up's predictions are round 1's statistics (made with the warm-up model); the truth
+    is the pool's labels, read here for the report only.
+    """
+    import numpy as np
+
+    from adeada.reports import write_csv
+    from adeada.reports.mispredicted import IGNORE, mispredicted_recall, region_majority
+    from adeada.selection import RegionStats
+
+    run = ctx.run
+    stats = run.round_dir(1) / "stats_target.npz"
+    if ctx.cfg.loop.oracle != "ground_truth" or not stats.exists():
+        return None
+    warm = RegionStats.load(stats)
+    store = ctx.prepared_store(ctx.pool)
+    truth = np.full(len(warm), IGNORE, np.int64)
+    for img in np.unique(warm.image):
+        rows = np.flatnonzero(warm.image == img)
+        major = region_majority(ctx.pool.load_label(int(img)), store.get(ctx.pool, int(img)),
+                                int(warm.region[rows].max()) + 1, ctx.num_classes)
+        truth[rows] = major[warm.region[rows]]
+    index = {(int(i), int(r)): n for n, (i, r) in enumerate(zip(warm.image, warm.region))}
+    bought = np.zeros(len(warm), np.int64)
+    for k in range(1, ctx.cfg.loop.rounds + 1):
+        path = run.round_dir(k) / "selection.csv"
+        if path.exists():
+            for r in read_csv(path):
+                bought[index[(int(r["image"]), int(r["region"]))]] = k
+    out = run.root / RECALL_CSV
+    write_csv(mispredicted_recall(truth, warm.pred, bought, ctx.cfg.loop.rounds, list(ctx.classes)), out)
+    return out
+
+
+def compare_recall(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -> list[dict]:
+    """Per strategy and class, the mean over seeds of each round's bought share of the warm-up's
+    mispredicted regions (from each cell's mispredicted_recall.csv; cells without one left out)."""
+    import math
+
+    from adeada.reports.tables import number
+
+    rows = []
+    for strategy in strategies:
+        per_seed = [read_csv(out / strategy / f"seed{s}" / RECALL_CSV) for s in seeds
+                    if (out / strategy / f"seed{s}" / RECALL_CSV).exists()]
+        if not per_seed:
+            continue
+        for i, first in enumerate(per_seed[0]):
+            row = {"strategy": strategy, "class": first["class"], "regions": int(first["regions"]),
+                   "mispredicted": int(first["mispredicted"]), "seeds": len(per_seed)}
+            for key in (k for k in first if k.startswith("bought_r")):
+                values = [number(cell[i][key]) for cell in per_seed]
+                finite = [v for v in values if math.isfinite(v)]
+                row[key] = sum(finite) / len(finite) if finite else math.nan
+            rows.append(row)
+    return rows
+
+
 def write_compare_html(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -> Path:
     """report.html of a comparison: its tables, its curve, and each strategy's overlays per round
     (those of its first seed)."""
@@ -136,6 +207,11 @@ def write_compare_html(out: Path, strategies: Sequence[str], seeds: Sequence[int
     for name, heading in (headline, ("summary.md", "Summary per strategy and round"), ("ablation.md", "Ablation (Table 2)")):
         if (out / name).exists():
             sections.append(Section(heading, [], [Table(rows) for rows in _md_tables((out / name).read_text())]))
+    if (out / RECALL_CSV).exists():
+        every = [r for r in read_csv(out / RECALL_CSV) if r["class"] == "all"]
+        sections.append(Section("The warm-up's mispredicted regions: how many each strategy bought",
+                                [RECALL_TEXT + " Mean over seeds, every class together; per class in " + RECALL_CSV + "."],
+                                [Table(every, "{:.1f}")]))
     sections.append(Section("Curves", [], [Figure(out / "miou_vs_labels.png",
                                                  "mIoU vs labelled target pixels (mean, 95% interval over seeds)")]))
     for strategy in strategies:
@@ -233,6 +309,11 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
         write_csv(paired, out / "paired.csv")
         atomic_write_text(out / "paired.md", paired_markdown(paired, round_names(summary)))
     plot_results(rows + full, out / "miou_vs_labels.png")
+    recall = compare_recall(out, strategies, seeds)
+    if recall:
+        write_csv(recall, out / RECALL_CSV)
+        every = [{k: v for k, v in r.items() if k != "class"} for r in recall if r["class"] == "all"]
+        atomic_write_text(out / "mispredicted.md", format_markdown_table(every, float_format="{:.1f}"))
     write_compare_html(out, strategies, seeds)
     return summary
 

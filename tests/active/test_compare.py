@@ -110,3 +110,37 @@ def test_a_bad_sweep_is_one_line_before_any_work(tmp_path, capsys, sweep, messag
                  "--seeds", "0", "--sweep", sweep, "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_each_cell_and_the_comparison_report_the_warm_ups_mispredicted_regions_bought(tmp_path):
+    import numpy as np
+
+    from adeada.active.human import open_run
+    from adeada.active.rundir import read_csv
+    from adeada.selection import RegionStats
+
+    cfg = load_run_config(write_tiny_config(tmp_path))
+    run_compare(cfg, tmp_path / "cmp", ["ent"], [0, 1], progress=False)
+    cell = tmp_path / "cmp" / "ent" / "seed0"
+    rows = {r["class"]: r for r in read_csv(cell / "mispredicted_recall.csv")}
+    # By hand, with none of the module's helpers: majority label per region, warm-up prediction, bought rounds.
+    ctx = open_run(cell)
+    warm = RegionStats.load(cell / "rounds" / "01" / "stats_target.npz")
+    store = ctx.prepared_store(ctx.pool)
+    bought = {(int(r["image"]), int(r["region"])): k for k in (1, 2)
+              for r in read_csv(cell / "rounds" / f"{k:02d}" / "selection.csv")}
+    wrong, got = 0, {1: 0, 2: 0}
+    for n, (img, reg) in enumerate(zip(warm.image, warm.region)):
+        lab = ctx.pool.load_label(int(img))[store.get(ctx.pool, int(img)) == reg]
+        lab = lab[lab != 255]
+        if lab.size and np.bincount(lab).argmax() != warm.pred[n]:
+            wrong += 1
+            for k in (1, 2):
+                got[k] += bought.get((int(img), int(reg)), 99) <= k
+    assert int(rows["all"]["mispredicted"]) == wrong > 0
+    for k in (1, 2):
+        assert float(rows["all"][f"bought_r{k}"]) == pytest.approx(100.0 * got[k] / wrong)
+    both = [r for r in read_csv(tmp_path / "cmp" / "mispredicted_recall.csv") if r["class"] == "all"]
+    assert len(both) == 1 and both[0]["seeds"] == "2"  # the mean over the two seeds
+    assert "mispredicted regions" in (tmp_path / "cmp" / "report.html").read_text()
+    assert "mispredicted regions" in (cell / "report.html").read_text()
