@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="cells run at once, each in its own process with cores/N threads (default 1)")
     _add_sweep(p)
+    p.add_argument("--executor", choices=["local", "ray"], default="local",
+                   help="local: --jobs worker processes here; ray: each cell a Ray task (pip install -e \".[ray]\")")
+    p.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="with --executor ray: an existing cluster (auto, ray://host:10001, host:6379); "
+                        "default: a local Ray started and stopped here")
+    p.add_argument("--ray-cpus", type=int, default=1, metavar="N", help="CPUs each Ray cell asks for (default 1)")
+    p.add_argument("--ray-gpus", type=float, default=0.0, metavar="G", help="GPUs each Ray cell asks for (default 0)")
 
     p = sub.add_parser("suite", help="strategies x seeds on every shift of the suite, then one leaderboard")
     p.add_argument("--strategies", default="rand,conf,ripu,adeada,adeada_plus",
@@ -166,7 +173,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     cfg = load_run_config(args.config, args.overrides)
     summary = run_compare(cfg, args.out, _split(args.strategies), _split(args.seeds, int),
                           resume=args.resume, progress=not args.quiet, full_supervision=args.full_supervision,
-                          jobs=args.jobs, sweeps=args.sweeps)
+                          jobs=args.jobs, sweeps=args.sweeps, executor=args.executor, ray_address=args.ray_address,
+                          ray_cpus=args.ray_cpus, ray_gpus=args.ray_gpus)
     print(format_markdown_table(summary))
     return 0
 
@@ -233,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             hint = ""
         print(f"adeada: interrupted{hint}", file=sys.stderr)
         return 130
-    except (ValueError, OSError, KeyError) as err:
+    except (ValueError, OSError, KeyError, ImportError) as err:
         if os.environ.get("ADEADA_DEBUG"):
             raise
         text = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)

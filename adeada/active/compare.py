@@ -91,6 +91,7 @@ def full_supervision_config(cfg: RunConfig, seed: int) -> RunConfig:
 def run_compare(
     cfg: RunConfig, out: str | Path, strategies: Sequence[str], seeds: Sequence[int], resume: bool = False,
     progress: bool = True, full_supervision: bool = False, jobs: int = 1, sweeps: Sequence[str] = (),
+    executor: str = "local", ray_address: str | None = None, ray_cpus: int = 1, ray_gpus: float = 0.0,
 ) -> list[dict]:
     """Run every (strategy, seed) into ``out/<strategy>/seed<seed>``; write tables, plot, timings.
 
@@ -102,6 +103,12 @@ def run_compare(
     named after the settings (``adeada[alpha=0.25]``): every table, interval and plot shows them
     side by side, and each row's cells are the runs made one by one with ``--set KEY=V``.
 
+    ``executor="ray"`` runs each cell as a Ray task asking for ``ray_cpus`` CPUs and ``ray_gpus``
+    GPUs, on the cluster at ``ray_address`` (None: a local Ray started here and stopped after); the
+    shared work (superpixels, the warm-up) is done here first, and the round-1 caches are claimed
+    through ``cache_dir`` as by local workers, so ``cache_dir`` and ``out`` must be on a filesystem
+    every node sees. The cells' files are those of the local executor.
+
     ``jobs > 1`` runs that many cells at once in spawned worker processes, each with its share
     of the cores (``cores // jobs`` threads). On 2 cores two single-thread cells do more work
     per second than one two-thread cell (a CamVid fine-tuning round: 24 s at 1 thread, 15 s at
@@ -112,6 +119,12 @@ def run_compare(
 
     if jobs < 1:
         raise ValueError(f"jobs={jobs}; expected >= 1")
+    if executor not in ("local", "ray"):
+        raise ValueError(f"executor={executor!r}; expected local or ray")
+    if executor == "ray":
+        from adeada.active.ray_executor import require_ray
+
+        require_ray()  # before any work: a missing extra is one line, not a failure after the warm-up
     out = Path(out)
     rows = sweep_rows(strategies, sweeps)
     configs = [(row, seed, variant_config(cfg, s, seed, over, row)) for row, s, over in rows for seed in seeds]
@@ -131,7 +144,12 @@ def run_compare(
     dump_config(cfg, out / "config.yaml")
     start = time.perf_counter()
     extra: dict = {}
-    if jobs == 1 or len(cells) == 1:
+    if executor == "ray":
+        from adeada.active.ray_executor import run_cells_on_ray
+
+        extra = {"superpixels_seconds": round(prepare_shared(cells, out, progress), 1)}
+        run_cells_on_ray(cells, out, ray_address, ray_cpus, ray_gpus, progress)
+    elif jobs == 1 or len(cells) == 1:
         for c in cells:
             log.info("compare: %s seed %d -> %s", c.name, c.seed, c.folder(out))
             run_loop(c.cfg, c.folder(out), resume=(c.folder(out) / "config.yaml").exists(), progress=progress,
@@ -167,18 +185,9 @@ def _run_parallel(cells: list[Cell], out: Path, jobs: int, progress: bool) -> di
 
     from tqdm import tqdm
 
-    from adeada.active.context import RunContext
     from adeada.parallel import cpu_share, spawn_pool
 
-    first = cells[0]
-    ctx = RunContext(first.cfg, RunDir(first.folder(out)), progress=progress, strategy=first.strategy)
-    start = time.perf_counter()
-    ctx.prepared_store(ctx.pool)
-    if any(c.needs_source for c in cells):
-        ctx.prepared_store(ctx.source)
-    superpixel_seconds = time.perf_counter() - start
-    run_loop(first.cfg, first.folder(out), resume=(first.folder(out) / "config.yaml").exists(), progress=progress,
-             until="warmup", strategy=first.strategy)
+    superpixel_seconds = prepare_shared(cells, out, progress)
     # The slowest cells (density-aware: source statistics and mixture fits) first, so that no
     # worker starts a long cell when the others are about to finish.
     order = sorted(cells, key=lambda c: not c.needs_source)
@@ -206,6 +215,24 @@ def _run_parallel(cells: list[Cell], out: Path, jobs: int, progress: bool) -> di
                     bar.update(1)
                     bar.write(f"compare: {strategy} seed {seed} done in {seconds:.0f} s")
     return {"superpixels_seconds": round(superpixel_seconds, 1)}
+
+
+def prepare_shared(cells: list[Cell], out: Path, progress: bool) -> float:
+    """What every cell shares, done once here before the cells run elsewhere: the superpixels of
+    the pool (and of the source when a cell reads it) and the warm-up (trained by the first
+    cell's run, stopped there). Returns the superpixel pass's wall time."""
+    from adeada.active.context import RunContext
+
+    first = cells[0]
+    ctx = RunContext(first.cfg, RunDir(first.folder(out)), progress=progress, strategy=first.strategy)
+    start = time.perf_counter()
+    ctx.prepared_store(ctx.pool)
+    if any(c.needs_source for c in cells):
+        ctx.prepared_store(ctx.source)
+    seconds = time.perf_counter() - start
+    run_loop(first.cfg, first.folder(out), resume=(first.folder(out) / "config.yaml").exists(), progress=progress,
+             until="warmup", strategy=first.strategy)
+    return seconds
 
 
 def _worker_init() -> None:

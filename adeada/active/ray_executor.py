@@ -1,0 +1,93 @@
+"""``adeada compare --executor ray``: each cell of a comparison is one Ray task.
+
+Ray is an optional extra (``pip install -e ".[ray]"``) and is imported only here. The driver does
+the shared work first (``adeada.active.compare.prepare_shared``); each task then runs one cell
+exactly as a local worker does (``compare._run_cell``), with as many threads as CPUs it asked for.
+The round-1 statistics and density fits are claimed through files in ``cache_dir``, as between
+local workers, so on a cluster ``cache_dir`` and the comparison folder must be on a filesystem
+that every node mounts at the same path.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+from adeada.configtools import to_dict
+
+if TYPE_CHECKING:
+    from adeada.active.compare import Cell
+
+log = logging.getLogger(__name__)
+
+
+def require_ray():
+    """The ``ray`` module, or one line saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise ImportError('--executor ray needs Ray: pip install -e ".[ray]" (or pip install ray)') from None
+    return ray
+
+
+def run_cells_on_ray(cells: list["Cell"], out: Path, address: Optional[str] = None, cpus: int = 1,
+                     gpus: float = 0.0, progress: bool = True) -> None:
+    """Run every cell as a Ray task of ``cpus`` CPUs and ``gpus`` GPUs, the slowest first.
+
+    ``address``: an existing cluster (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``); None
+    starts a local Ray here (stopped at the end). An already initialised Ray (a caller's
+    ``ray.init``) is used as it is and left running.
+
+    Raises:
+        ValueError (or the cell's own error type): a cell failed; the message names it.
+    """
+    from tqdm import tqdm
+
+    ray = require_ray()
+    if cpus < 1 or gpus < 0:
+        raise ValueError(f"a Ray cell asks for {cpus} CPUs and {gpus} GPUs; expected >= 1 CPU and >= 0 GPUs")
+    started = False
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        started = True
+    try:
+        task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(_ray_cell)
+        order = sorted(cells, key=lambda c: not c.needs_source)  # density-aware cells first, as locally
+        refs = {task.remote(to_dict(c.cfg), str(c.folder(out)), c.strategy, cpus): c for c in order}
+        pending = list(refs)
+        with tqdm(total=len(refs), desc="compare (ray)", unit="cell", disable=not progress) as bar:
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                cell = refs[done[0]]
+                try:
+                    seconds = ray.get(done[0])
+                except Exception as err:
+                    cause = getattr(err, "cause", None) or err
+                    where = f"compare cell {cell.name} seed {cell.seed} ({cell.folder(out)}, on Ray)"
+                    if isinstance(cause, (ValueError, OSError, KeyError)) and len(cause.args) == 1:
+                        raise type(cause)(f"{where}: {cause.args[0]} (fix it, then rerun with --resume)") from None
+                    raise RuntimeError(f"{where} failed: {cause}") from None
+                bar.update(1)
+                bar.write(f"compare: {cell.name} seed {cell.seed} done in {seconds:.0f} s (ray)")
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _ray_cell(cfg_dict: dict, folder: str, strategy, threads: int) -> float:
+    """One cell inside a Ray worker: the thread limits of a local compare worker, then the run."""
+    import os
+
+    from threadpoolctl import threadpool_limits
+
+    from adeada.active.compare import _run_cell
+    from adeada.parallel import CPU_SHARE_ENV
+
+    os.environ[CPU_SHARE_ENV] = str(threads)
+    import torch
+
+    torch.set_num_threads(threads)
+    logging.basicConfig(level=logging.WARNING, format="adeada: %(message)s")
+    with threadpool_limits(limits=threads):
+        return _run_cell(cfg_dict, folder, strategy)
