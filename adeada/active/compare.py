@@ -148,7 +148,7 @@ def run_compare(
         from adeada.active.ray_executor import run_cells_on_ray
 
         extra = {"superpixels_seconds": round(prepare_shared(cells, out, progress), 1)}
-        run_cells_on_ray(cells, out, ray_address, ray_cpus, ray_gpus, progress)
+        run_cells_on_ray(cells, out, _run_cell, ray_address, ray_cpus, ray_gpus, progress)
     elif jobs == 1 or len(cells) == 1:
         for c in cells:
             log.info("compare: %s seed %d -> %s", c.name, c.seed, c.folder(out))

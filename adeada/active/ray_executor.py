@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Any, Callable, Optional
 
 from adeada.configtools import to_dict
-
-if TYPE_CHECKING:
-    from adeada.active.compare import Cell
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +28,11 @@ def require_ray():
     return ray
 
 
-def run_cells_on_ray(cells: list["Cell"], out: Path, address: Optional[str] = None, cpus: int = 1,
-                     gpus: float = 0.0, progress: bool = True) -> None:
-    """Run every cell as a Ray task of ``cpus`` CPUs and ``gpus`` GPUs, the slowest first.
+def run_cells_on_ray(cells: list[Any], out: Path, run_cell: Callable[[dict, str, Any], float],
+                     address: Optional[str] = None, cpus: int = 1, gpus: float = 0.0, progress: bool = True) -> None:
+    """Run every cell (``adeada.active.compare.Cell``) as a Ray task of ``cpus`` CPUs and ``gpus``
+    GPUs, the slowest first; a task calls ``run_cell(config dict, folder, strategy)`` (compare's
+    own, handed in so that this module needs nothing of it).
 
     ``address``: an existing cluster (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``); None
     starts a local Ray here (stopped at the end). An already initialised Ray (a caller's
@@ -54,7 +53,7 @@ def run_cells_on_ray(cells: list["Cell"], out: Path, address: Optional[str] = No
     try:
         task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(_ray_cell)
         order = sorted(cells, key=lambda c: not c.needs_source)  # density-aware cells first, as locally
-        refs = {task.remote(to_dict(c.cfg), str(c.folder(out)), c.strategy, cpus): c for c in order}
+        refs = {task.remote(to_dict(c.cfg), str(c.folder(out)), c.strategy, cpus, run_cell): c for c in order}
         pending = list(refs)
         with tqdm(total=len(refs), desc="compare (ray)", unit="cell", disable=not progress) as bar:
             while pending:
@@ -75,13 +74,12 @@ def run_cells_on_ray(cells: list["Cell"], out: Path, address: Optional[str] = No
             ray.shutdown()
 
 
-def _ray_cell(cfg_dict: dict, folder: str, strategy, threads: int) -> float:
+def _ray_cell(cfg_dict: dict, folder: str, strategy: Any, threads: int, run_cell: Callable) -> float:
     """One cell inside a Ray worker: the thread limits of a local compare worker, then the run."""
     import os
 
     from threadpoolctl import threadpool_limits
 
-    from adeada.active.compare import _run_cell
     from adeada.parallel import CPU_SHARE_ENV
 
     os.environ[CPU_SHARE_ENV] = str(threads)
@@ -90,4 +88,4 @@ def _ray_cell(cfg_dict: dict, folder: str, strategy, threads: int) -> float:
     torch.set_num_threads(threads)
     logging.basicConfig(level=logging.WARNING, format="adeada: %(message)s")
     with threadpool_limits(limits=threads):
-        return _run_cell(cfg_dict, folder, strategy)
+        return run_cell(cfg_dict, folder, strategy)

@@ -168,12 +168,14 @@ def read_results(paths: Sequence[str | Path]) -> list[Row]:
     Raises:
         ValueError: two files disagree on a cell (named), or a file lacks a column.
     """
-    from adeada.active.rundir import read_csv
+    import csv
 
     seen: dict[tuple[str, str, str], tuple[Row, Path]] = {}
     out: list[Row] = []
     for path in map(Path, paths):
-        for r in read_csv(path):
+        with open(path, newline="") as f:
+            table = list(csv.DictReader(f))
+        for r in table:
             missing = [c for c in ("strategy", "seed", "round", "miou") if c not in r]
             if missing:
                 raise ValueError(f"{path}: no column {missing[0]!r}; expected a comparison's results.csv")
