@@ -174,7 +174,10 @@ def _upgrade(data: dict, where: str) -> dict:
     """Read the keys an older adeada wrote (every run folder's config.yaml holds them) where
     they live now, with one warning. They go in the release after the next."""
     if isinstance(data.get("selection"), dict):
-        moved = move_legacy_keys(data["selection"])
+        try:
+            moved = move_legacy_keys(data["selection"])
+        except ValueError as err:
+            raise ConfigError(f"{where}: {err}") from None
         if moved:
             log.warning("%s: old keys read at their new place (%s); rename them", where, "; ".join(moved))
     return data
@@ -188,7 +191,11 @@ def _upgrade_override(text: str) -> list[str]:
     if sep and parts == ["selection", "dynamic_schedule"]:
         import yaml
 
-        new = "half_decay" if yaml.safe_load(value) else "fixed"
+        flag = yaml.safe_load(value)
+        if not isinstance(flag, bool):
+            raise ConfigError(f"--set {text.strip()}: not true or false (the key is now selection.schedule: "
+                              "half_decay | linear_decay | even | fixed)")
+        new = "half_decay" if flag else "fixed"
         log.warning("--set %s: read as selection.schedule=%s (its new name); rename it", text.strip(), new)
         return [f"selection.schedule={new}"]
     if not (sep and len(parts) == 2 and parts[0] == "selection" and parts[1] in LEGACY_KEYS):

@@ -89,3 +89,17 @@ def test_the_old_schedule_switch_loads_as_the_schedules_name_with_one_warning(tm
     assert ["selection.schedule=half_decay" in r.getMessage() for r in caplog.records] == [True]
     with pytest.raises(ConfigError, match="selection.schedule"):
         load_run_config(None, ["selection.schedule=cosine"])
+
+
+def test_both_schedule_keys_keep_the_new_one_and_a_non_boolean_old_one_is_refused(tmp_path, caplog):
+    path = tmp_path / "both.yaml"
+    path.write_text("selection: {dynamic_schedule: false, schedule: even}\n")
+    with caplog.at_level("WARNING"):
+        assert load_run_config(path).selection.schedule == "even"
+    assert "selection.dynamic_schedule: false ignored, selection.schedule is given" in caplog.text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("selection: {dynamic_schedule: maybe}\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml.*'maybe' is not true or false"):
+        load_run_config(bad)
+    with pytest.raises(ConfigError, match="not true or false"):
+        load_run_config(None, ["selection.dynamic_schedule=maybe"])

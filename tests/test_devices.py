@@ -45,7 +45,8 @@ def test_warmup_cache_keys_hash_the_precision_auto_resolves_to(monkeypatch, tmp_
         monkeypatch.setattr(devices, "native_cpu_bf16", lambda native=native: native)
         ctx = _key(["warmup.train.cpu_bf16=auto"], tmp_path)
         keys[native] = ctx.warmup_key
-        assert ctx.precision["warmup"] == ("bfloat16" if native else "float32")
+        assert devices.train_precision(ctx.cfg.warmup.train, "cpu") == ("bfloat16" if native else "float32")
+        assert ctx.precision["warmup"] == "unknown"  # no warm-up trained yet: nothing recorded
         # auto resolved to float32 is the same warm-up as an explicit false, and vice versa
         assert keys[native] == _key([f"warmup.train.cpu_bf16={'true' if native else 'false'}"], tmp_path).warmup_key
     assert keys[True] != keys[False]  # a shared cache_dir no longer mixes bf16 and float32 warm-ups

@@ -49,6 +49,31 @@ def variant_config(cfg: RunConfig, strategy: str, seed: int, overrides: Sequence
     return out
 
 
+# What variant_config sets for every cell: a sweep of these would be overwritten without a word.
+_CELL_KEYS = ("selection.strategy", "loop.seed", "name")
+
+
+def check_sweep_reaches_strategy(cell_cfg: RunConfig, strategy: Strategy, overrides: Sequence[str], row: str) -> None:
+    """A swept ``selection.*`` value must be what the strategy runs with: a strategy whose preset
+    sets the key itself (row (d)'s schedule, ADeADA+'s split) would make the row a relabelled copy.
+
+    Raises:
+        ConfigError: the strategy's own settings replace a swept value (names the row and the key).
+    """
+    from adeada.configtools import parse_override
+
+    for text in overrides:
+        parts, _ = parse_override(text)
+        if parts[0] != "selection":
+            continue
+        asked, used = cell_cfg.selection, strategy.cfg
+        for part in parts[1:]:
+            asked, used = getattr(asked, part, None), getattr(used, part, None)
+        if asked != used:
+            raise ConfigError(f"--sweep {text}: strategy {strategy.name!r} sets {'.'.join(parts)} itself (to {used!r}), "
+                              f"so row {row} would not run with it; sweep it over another strategy")
+
+
 def sweep_rows(strategies: Sequence[str], sweeps: Sequence[str]) -> list[tuple[str, str, tuple[str, ...]]]:
     """(row name, strategy, overrides) of every strategy x every combination of the sweeps' values.
 
@@ -67,6 +92,11 @@ def sweep_rows(strategies: Sequence[str], sweeps: Sequence[str]) -> list[tuple[s
         vals = [v.strip() for v in values.split(",")]
         if not sep or not key.strip() or not all(vals):
             raise ConfigError(f"--sweep {text!r}: expected KEY=V1,V2,... (e.g. selection.alpha=0,0.5,1)")
+        if key.strip() in _CELL_KEYS:
+            raise ConfigError(f"--sweep {text!r}: {key.strip()} is set by each cell itself; "
+                              f"use --strategies or --seeds")
+        if any("/" in v for v in vals):
+            raise ConfigError(f"--sweep {text!r}: a value may not hold '/' (it names a row and its folder)")
         axes.append([(key.strip(), v) for v in vals])
     rows = []
     for strategy in strategies:
@@ -133,6 +163,11 @@ def run_compare(
     # Each cell's strategy, built once here and handed to its run (a typo fails here, before any
     # write and hours of training).
     cells = [Cell(s, seed, c, get_strategy(c.selection.strategy, c.selection)) for s, seed, c in configs]
+    overrides = {row: over for row, _, over in rows}
+    for c in cells:
+        check_sweep_reaches_strategy(c.cfg, c.strategy, overrides.get(c.name, ()), c.name)
+    if ray_cpus < 1 or ray_gpus < 0:
+        raise ValueError(f"--ray-cpus {ray_cpus} / --ray-gpus {ray_gpus}: a Ray cell needs >= 1 CPU and >= 0 GPUs")
     # Every check before the first write: an error must leave the folder as it was.
     taken = [c.folder(out) for c in cells if (c.folder(out) / "config.yaml").exists()]
     if taken and not resume:

@@ -24,6 +24,10 @@ def config_hash(*parts: Any, length: int = 12) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:length]
 
 
+# Written beside a warm-up's model.pth when it is trained: what its training computed in.
+WARMUP_PRECISION = "precision.json"
+
+
 class RunContext:
     """Lazily built shared objects of one run (nothing heavy happens until a step asks)."""
 
@@ -138,19 +142,26 @@ class RunContext:
         # sharing a cache_dir, one with native bf16 and one without, must not share a warm-up. An
         # explicit true/false hashes as it always did, so those entries stay valid.
         if warmup["train"]["cpu_bf16"] == "auto":
-            warmup["train"]["cpu_bf16"] = self.precision["warmup"] == "bfloat16"
+            from adeada.devices import train_precision
+
+            warmup["train"]["cpu_bf16"] = train_precision(cfg.warmup.train, self.device.type) == "bfloat16"
         return config_hash(cfg.data.source, cfg.data.target_pool, cfg.model, warmup)
 
-    @functools.cached_property
+    @property
     def precision(self) -> dict[str, str]:
-        """What each phase computes in on this machine ("float32", "bfloat16", "float16"), with
-        ``auto`` resolved: recorded in every round's metrics.json. Fine-tuning and evaluation run
-        here; the warm-up entry is what this config trains a warm-up in on this machine (one read
-        from a shared cache ran where it was trained, and its cache key holds what it ran in)."""
+        """What each phase computed in ("float32", "bfloat16", "float16"), ``auto`` resolved:
+        recorded in every round's metrics.json. Fine-tuning and evaluation run here, as this
+        machine resolves the config; the warm-up's is the one written beside it when it was trained
+        (``precision.json``), wherever that was, and "unknown" for a warm-up from before that
+        record or given as ``loop.warmup_checkpoint``."""
+        import json
+
         from adeada.devices import eval_precision, train_precision
 
         cfg, kind = self.cfg, self.device.type
-        return {"warmup": train_precision(cfg.warmup.train, kind), "finetune": train_precision(cfg.finetune, kind),
+        record = self.warmup_checkpoint.with_name(WARMUP_PRECISION)
+        warmup = json.loads(record.read_text()).get("warmup", "unknown") if record.exists() else "unknown"
+        return {"warmup": warmup, "finetune": train_precision(cfg.finetune, kind),
                 "evaluation": eval_precision(cfg.evaluation.bf16, kind)}
 
     @property

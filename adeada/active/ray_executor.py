@@ -44,8 +44,6 @@ def run_cells_on_ray(cells: list[Any], out: Path, run_cell: Callable[[dict, str,
     from tqdm import tqdm
 
     ray = require_ray()
-    if cpus < 1 or gpus < 0:
-        raise ValueError(f"a Ray cell asks for {cpus} CPUs and {gpus} GPUs; expected >= 1 CPU and >= 0 GPUs")
     started = False
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
@@ -62,11 +60,15 @@ def run_cells_on_ray(cells: list[Any], out: Path, run_cell: Callable[[dict, str,
                 try:
                     seconds = ray.get(done[0])
                 except Exception as err:
+                    for ref in pending:  # a failed comparison stops: the cells not finished are resumed later
+                        ray.cancel(ref, force=True)
                     cause = getattr(err, "cause", None) or err
                     where = f"compare cell {cell.name} seed {cell.seed} ({cell.folder(out)}, on Ray)"
+                    # The worker's traceback is in err (ADEADA_DEBUG=1 shows the chain).
                     if isinstance(cause, (ValueError, OSError, KeyError)) and len(cause.args) == 1:
-                        raise type(cause)(f"{where}: {cause.args[0]} (fix it, then rerun with --resume)") from None
-                    raise RuntimeError(f"{where} failed: {cause}") from None
+                        raise type(cause)(f"{where}: {cause.args[0]} (fix it, then rerun with --resume)") from err
+                    raise ValueError(f"{where} failed: {type(cause).__name__}: {cause} "
+                                     "(ADEADA_DEBUG=1 for the worker's traceback; rerun with --resume)") from err
                 bar.update(1)
                 bar.write(f"compare: {cell.name} seed {cell.seed} done in {seconds:.0f} s (ray)")
     finally:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from adeada.active.rundir import RunDir, RunFolderError, read_confusion_csv, read_csv, refresh_metrics_csv
 from adeada.atomic import atomic_write_text
 from adeada.reports.compare_tables import FULL
+from adeada.reports.tables import read_metrics_csv
 
 if TYPE_CHECKING:
     from adeada.active.context import RunContext
@@ -98,7 +99,7 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
             [Table(class_error_rows(confusion, names), "{:.1f}")]))
     if (run.root / RECALL_CSV).exists():
         sections.append(Section("The warm-up's mispredicted regions: how many were bought", [RECALL_TEXT],
-                                [Table(read_csv(run.root / RECALL_CSV), "{:.1f}")]))
+                                [Table(read_metrics_csv(run.root / RECALL_CSV), "{:.1f}")]))
     for r in rows[1:]:
         k = int(r["round"])
         sections.append(Section(f"Round {k}: what was selected", [round_line(k, rounds, r, warm)],
@@ -161,13 +162,12 @@ def write_mispredicted_recall(ctx: "RunContext") -> Path | None:
         truth[rows] = major[warm.region[rows]]
     index = {(int(i), int(r)): n for n, (i, r) in enumerate(zip(warm.image, warm.region))}
     bought = np.zeros(len(warm), np.int64)
-    for k in range(1, ctx.cfg.loop.rounds + 1):
-        path = run.round_dir(k) / "selection.csv"
-        if path.exists():
-            for r in read_csv(path):
-                bought[index[(int(r["image"]), int(r["region"]))]] = k
+    done = [k for k in run.completed_rounds() if run.is_done(f"r{k:02d}.label")]  # regions really bought
+    for k in done:
+        for r in read_csv(run.round_dir(k) / "selection.csv"):
+            bought[index[(int(r["image"]), int(r["region"]))]] = k
     out = run.root / RECALL_CSV
-    write_csv(mispredicted_recall(truth, warm.pred, bought, ctx.cfg.loop.rounds, list(ctx.classes)), out)
+    write_csv(mispredicted_recall(truth, warm.pred, bought, max(done, default=0), list(ctx.classes)), out)
     return out
 
 
@@ -188,7 +188,7 @@ def compare_recall(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -
             row = {"strategy": strategy, "class": first["class"], "regions": int(first["regions"]),
                    "mispredicted": int(first["mispredicted"]), "seeds": len(per_seed)}
             for key in (k for k in first if k.startswith("bought_r")):
-                values = [number(cell[i][key]) for cell in per_seed]
+                values = [number(cell[i].get(key)) for cell in per_seed]
                 finite = [v for v in values if math.isfinite(v)]
                 row[key] = sum(finite) / len(finite) if finite else math.nan
             rows.append(row)
@@ -208,7 +208,8 @@ def write_compare_html(out: Path, strategies: Sequence[str], seeds: Sequence[int
         if (out / name).exists():
             sections.append(Section(heading, [], [Table(rows) for rows in _md_tables((out / name).read_text())]))
     if (out / RECALL_CSV).exists():
-        every = [r for r in read_csv(out / RECALL_CSV) if r["class"] == "all"]
+        every = [{k: v for k, v in r.items() if k != "class"} for r in read_metrics_csv(out / RECALL_CSV)
+                 if r["class"] == "all"]
         sections.append(Section("The warm-up's mispredicted regions: how many each strategy bought",
                                 [RECALL_TEXT + " Mean over seeds, every class together; per class in " + RECALL_CSV + "."],
                                 [Table(every, "{:.1f}")]))
@@ -244,29 +245,40 @@ def check_one_precision(out: Path, strategies: Sequence[str], seeds: Sequence[in
     """The precision every cell recorded (metrics.json), or an error naming two cells that differ.
 
     Cells run on machines whose ``auto`` resolved differently (bf16 on one CPU, float32 on
-    another) do not give comparable numbers, and a comparison must not average them silently.
-    Cells from before the record (no ``precision`` in metrics.json) are not checked.
+    another) do not give comparable numbers, and a comparison must not average them silently: the
+    seeds of one row must share a precision. Rows that differ (a sweep of the precision itself)
+    are kept, with a warning. Cells from before the record (no ``precision`` in metrics.json) are
+    not checked.
 
     Raises:
-        ValueError: two cells ran in different precisions.
+        ValueError: two cells of one row ran in different precisions.
     """
     import json
 
-    seen: tuple[dict, Path] | None = None
+    import logging
+
+    first: tuple[dict, Path] | None = None
     for strategy in strategies:
+        seen: tuple[dict, Path] | None = None  # a row's seeds are averaged and paired: one precision
         for seed in seeds:
             for path in sorted((out / strategy / f"seed{seed}" / "rounds").glob("*/metrics.json")):
                 precision = json.loads(path.read_text()).get("precision")
                 if precision is None:
                     continue
+                cell = path.parent.parent.parent
                 if seen is None:
-                    seen = (precision, path)
+                    seen = (precision, cell)
                 elif precision != seen[0]:
                     raise ValueError(
-                        f"{path.parent.parent.parent} ran in {precision}, {seen[1].parent.parent.parent} in {seen[0]}: "
-                        "a comparison does not pool cells of different precisions; rerun one set on the other's "
-                        "machine, or pin the precision (cpu_bf16 / evaluation.bf16: false) and rerun")
-    return None if seen is None else seen[0]
+                        f"{cell} ran in {precision}, {seen[1]} in {seen[0]}: a comparison does not pool cells of "
+                        "different precisions; rerun one of them on the other's machine, or pin the precision "
+                        "(on the CPU cpu_bf16 / evaluation.bf16: false; on a GPU finetune.amp / warmup.train.amp) and rerun")
+        if seen is not None and first is None:
+            first = seen
+        elif seen is not None and seen[0] != first[0]:  # rows of their own, e.g. a sweep of the precision
+            logging.getLogger(__name__).warning("%s ran in %s, %s in %s: compare those rows knowing it",
+                                                seen[1].parent, seen[0], first[1].parent, first[0])
+    return None if first is None else first[0]
 
 
 def _mean(values: list[float]) -> float:
@@ -308,6 +320,9 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
         paired = paired_differences(rows, reference)
         write_csv(paired, out / "paired.csv")
         atomic_write_text(out / "paired.md", paired_markdown(paired, round_names(summary)))
+    else:  # left by an earlier report of other rows
+        (out / "paired.csv").unlink(missing_ok=True)
+        (out / "paired.md").unlink(missing_ok=True)
     plot_results(rows + full, out / "miou_vs_labels.png")
     recall = compare_recall(out, strategies, seeds)
     if recall:

@@ -109,9 +109,15 @@ def move_legacy_keys(selection: dict) -> list[str]:
     moved = []
     if "dynamic_schedule" in selection:
         flag = selection.pop("dynamic_schedule")
+        if not isinstance(flag, bool):
+            raise ValueError(f"selection.dynamic_schedule: {flag!r} is not true or false "
+                             "(it is now selection.schedule: half_decay | linear_decay | even | fixed)")
         new = "half_decay" if flag else "fixed"
-        selection.setdefault("schedule", new)  # the new key wins when both are given
-        moved.append(f"selection.dynamic_schedule: {str(bool(flag)).lower()} -> selection.schedule: {new}")
+        if "schedule" in selection:  # the new key wins when both are given
+            moved.append(f"selection.dynamic_schedule: {str(flag).lower()} ignored, selection.schedule is given")
+        else:
+            selection["schedule"] = new
+            moved.append(f"selection.dynamic_schedule: {str(flag).lower()} -> selection.schedule: {new}")
     for old, news in LEGACY_KEYS.items():
         if old not in selection:
             continue

@@ -101,6 +101,8 @@ def test_a_sweeps_rows_are_the_runs_made_one_by_one(tmp_path):
     ("selection.alpha=0,abc", "selection.alpha"),
     ("selection.alpha", "expected KEY=V1,V2"),
     ("selection.alpha=0,,1", "expected KEY=V1,V2"),
+    ("selection.strategy=rand,ent", "set by each cell itself"),
+    ("loop.warmup_checkpoint=/a/x.pth", "may not hold '/'"),
 ])
 def test_a_bad_sweep_is_one_line_before_any_work(tmp_path, capsys, sweep, message):
     from adeada.cli import main
@@ -144,3 +146,14 @@ def test_each_cell_and_the_comparison_report_the_warm_ups_mispredicted_regions_b
     assert len(both) == 1 and both[0]["seeds"] == "2"  # the mean over the two seeds
     assert "mispredicted regions" in (tmp_path / "cmp" / "report.html").read_text()
     assert "mispredicted regions" in (cell / "report.html").read_text()
+
+
+def test_a_sweep_the_strategy_overrides_is_refused_before_any_work(tmp_path, capsys):
+    from adeada.cli import main
+
+    out = tmp_path / "cmp"
+    # row (d) is the even split by definition: a swept schedule would be relabelled, not run
+    code = main(["--quiet", "compare", "--config", str(write_tiny_config(tmp_path)), "--strategies", "adeada_d",
+                 "--seeds", "0", "--sweep", "selection.schedule=linear_decay,half_decay", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "strategy 'adeada_d' sets selection.schedule itself (to 'even')" in err and not out.exists()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
-from adeada.active.context import RunContext
+from adeada.active.context import WARMUP_PRECISION, RunContext
 from adeada.active.rundir import save_torch
+from adeada.atomic import atomic_write_text
 
 
 def warmup(ctx: RunContext) -> dict:
@@ -26,6 +28,11 @@ def warmup(ctx: RunContext) -> dict:
     state = {"model": model.state_dict()}
     if discriminator is not None:
         state["discriminator"] = discriminator.state_dict()
+    from adeada.devices import train_precision
+
+    # What it really trained in, for every run that reads it from the cache (on any machine).
+    atomic_write_text(target.with_name(WARMUP_PRECISION),
+                      json.dumps({"warmup": train_precision(cfg.train, ctx.device.type)}) + "\n")
     save_torch(state, target)
     target.with_name("train_state.pth").unlink(missing_ok=True)
     return {"checkpoint": str(target), "reused": False, "files": [target]}
