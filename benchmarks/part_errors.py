@@ -24,6 +24,7 @@ import numpy as np
 from adeada.active.human import open_run
 from adeada.active.phases.select import part_errors
 from adeada.reports import format_markdown_table, write_csv
+from adeada.reports.tables import number
 from adeada.selection.strategies.adeada_plus import gain_share
 
 
@@ -49,12 +50,13 @@ def measure(root: Path, strategy: str, min_share: float = 0.2) -> list[dict]:
 
 def summary(rows: list[dict]) -> list[dict]:
     groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
-    for r in rows:
-        groups[(r["shift"], r["round"])].append(r)
+    for r in rows:  # as measured, or read back from the CSV (strings)
+        groups[(str(r["shift"]), int(number(r["round"])))].append(r)
     out = []
     for (shift, k), mine in groups.items():
         def mean(key: str) -> float:
-            values = [r[key] for r in mine if key in r]
+            values = [number(r.get(key)) for r in mine]
+            values = [v for v in values if np.isfinite(v)]
             return float(np.mean(values)) if values else float("nan")
 
         out.append({"shift": shift, "round": k, "seeds": len(mine), "density part wrong": mean("error_density"),

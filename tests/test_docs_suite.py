@@ -42,3 +42,48 @@ def test_the_doc_quotes_the_ranks_and_the_paired_overview():
     paired = paired_rows(results, [s for s in names if s not in BASELINES], [s for s in names if s in BASELINES])
     assert quoted("suite_paired") == format_markdown_table(paired_overview(paired, list(results)),
                                                            join_mean_std=False).strip()
+
+
+PROTOCOLS = {"protocol 1": ROOT / "docs" / "benchmarks" / "camvid_day_dusk" / "results.csv",
+             "protocol 2": ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine" / "results.csv"}
+
+
+def _verdict():
+    from adeada.active.rundir import read_csv
+
+    mod = load_benchmark("suite_publish")
+    return mod.verdict(_results(), {name: read_csv(path) for name, path in PROTOCOLS.items()})
+
+
+def test_the_front_pages_verdict_states_what_the_files_say():
+    said = _verdict()
+    text = quoted("verdict")
+    assert text == " ".join(said[k] for k in ("protocols", "ranks", "vs_conf", "vs_ripu", "below_warmup"))
+    front = (ROOT / "docs" / "benchmarks.md").read_text().splitlines()
+    assert front.index("<!-- /table:verdict -->") < 80  # the verdict is on the first screen or two
+
+
+def test_the_readmes_results_lines_are_the_verdicts():
+    said = _verdict()
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- results -->\n", 1)[1].split("\n<!-- /results -->", 1)[0]
+    assert len(block.splitlines()) <= 3 and "docs/benchmarks.md" in block
+    for key in ("protocols", "ranks"):
+        assert said[key] in " ".join(block.split()), key
+
+
+def test_the_suite_pages_measured_statements_are_the_files():
+    mod = load_benchmark("suite_publish")
+    det = mod.details(SUITE_DIR, {"camvid_day_dusk": PROTOCOLS["protocol 1"], "camvid_day_dusk_fine": PROTOCOLS["protocol 2"]})
+    assert {"time", "cross_cpu"} <= set(det)
+    order = sorted(det, key=lambda k: ("time", "cross_cpu").index(k) if k in ("time", "cross_cpu") else 2)
+    assert quoted("suite_details") == " ".join(det[k] for k in order)
+
+
+def test_the_part_errors_table_is_the_committed_measurement():
+    from adeada.active.rundir import read_csv
+
+    mod = load_benchmark("part_errors")
+    rows = read_csv(SUITE_DIR / "part_errors.csv")
+    assert {r["shift"] for r in rows} == set(SUITE)
+    assert quoted("suite_part_errors") == format_markdown_table(mod.summary(rows), float_format="{:.3f}").strip()
