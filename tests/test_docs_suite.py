@@ -87,3 +87,12 @@ def test_the_part_errors_table_is_the_committed_measurement():
     rows = read_csv(SUITE_DIR / "part_errors.csv")
     assert {r["shift"] for r in rows} == set(SUITE)
     assert quoted("suite_part_errors") == format_markdown_table(mod.summary(rows), float_format="{:.3f}").strip()
+
+
+def test_each_protocol_page_quotes_its_rerun_with_ripu():
+    from adeada.reports.compare_tables import headline_markdown
+
+    results = _results()
+    for name, shift in (("suite_p1", "camvid_day_dusk"), ("suite_p2", "camvid_day_dusk_fine")):
+        assert quoted(name) == headline_markdown(results[shift]).strip()
+        assert "ripu" in quoted(name)
