@@ -39,7 +39,18 @@ def test_selection_is_the_same_when_unbought_pool_labels_are_noise(tmp_path, mon
         return label
 
     monkeypatch.setattr(DemoDataset, "load_label", noisy)
+    # The recall report reads every pool label on purpose, after the fact: here it only checks that
+    # it is called when the last round is evaluated, i.e. after every selection, and reads nothing.
+    reports = []
+
+    def after_the_fact(ctx):
+        rounds = ctx.cfg.loop.rounds
+        assert ctx.run.is_done(f"r{rounds:02d}.eval"), "the recall report ran before the last selection"
+        reports.append(ctx.run.root)
+
+    monkeypatch.setattr("adeada.active.loop.write_mispredicted_recall", after_the_fact)
     noisy_run = _run(tmp_path / "noisy", strategy)
+    assert len(reports) == 1
     assert noisy_run == clean
     n_pool = TINY["data"]["target_pool"]["demo"]["n_pool"]
     assert len(bought) < n_pool  # there were unbought images whose labels became noise
