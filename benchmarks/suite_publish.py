@@ -115,9 +115,10 @@ def details(dest: Path, protocols: dict[str, Path]) -> dict[str, str]:
     out = {}
     walls = {p.name[: -len("_timings.json")]: json.loads(p.read_text())["wall_seconds"] for p in dest.glob("*_timings.json")}
     if walls:
-        out["time"] = (f"The suite's {len(walls)} comparisons took {sum(walls.values()) / 60:.0f} min of wall time on the "
-                       "2 cores with 2 workers (" + ", ".join(f"{k} {v / 60:.0f}" for k, v in walls.items()) + " min; "
-                       "each shift's timings.json).")
+        out["time"] = (f"The last invocation of compare on each of the {len(walls)} shifts took "
+                       f"{sum(walls.values()) / 60:.0f} min of wall time in all on the 2 cores with 2 workers ("
+                       + ", ".join(f"{k} {v / 60:.0f}" for k, v in walls.items()) + " min; each shift's "
+                       "timings.json, which leaves out cells and warm-ups finished by an earlier, interrupted invocation).")
     checks = []
     for name, committed in protocols.items():
         mine = dest / f"{name}_results.csv"
