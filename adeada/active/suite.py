@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Sequence
 
-from adeada.active.compare import run_compare, sweep_rows, variant_config
+from adeada.active.compare import check_sweep_reaches_strategy, run_compare, sweep_rows, variant_config
 from adeada.active.rundir import read_csv
 from adeada.atomic import atomic_write_text
 from adeada.config import RunConfig, load_run_config
@@ -52,7 +52,8 @@ def run_suite(out: str | Path, strategies: Sequence[str], seeds: Sequence[int], 
     rows = sweep_rows(strategies, sweeps)
     for name, cfg in cfgs.items():
         for row, s, over in rows:
-            get_strategy(s, variant_config(cfg, s, 0, over, row).selection)
+            cell = variant_config(cfg, s, 0, over, row)
+            check_sweep_reaches_strategy(cell, get_strategy(s, cell.selection), over, row)
         folder = out / name
         taken = [folder / row / f"seed{seed}" for row, _, _ in rows for seed in seeds
                  if (folder / row / f"seed{seed}" / "config.yaml").exists()]
