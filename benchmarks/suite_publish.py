@@ -113,7 +113,9 @@ def details(dest: Path, protocols: dict[str, Path]) -> dict[str, str]:
     from adeada.active.rundir import read_csv
 
     out = {}
-    walls = {p.name[: -len("_timings.json")]: json.loads(p.read_text())["wall_seconds"] for p in dest.glob("*_timings.json")}
+    found = {p.name[: -len("_timings.json")]: p for p in dest.glob("*_timings.json")}
+    walls = {s: json.loads(found[s].read_text())["wall_seconds"]
+             for s in [s for s in SUITE if s in found] + sorted(set(found) - set(SUITE))}
     if walls:
         out["time"] = (f"The last invocation of compare on each of the {len(walls)} shifts took "
                        f"{sum(walls.values()) / 60:.0f} min of wall time in all on the 2 cores with 2 workers ("

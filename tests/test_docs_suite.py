@@ -68,7 +68,7 @@ def test_the_readmes_results_lines_are_the_verdicts():
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- results -->\n", 1)[1].split("\n<!-- /results -->", 1)[0]
     assert len(block.splitlines()) <= 3 and "docs/benchmarks.md" in block
-    for key in ("protocols", "ranks"):
+    for key in ("protocols", "ranks", "vs_conf"):
         assert said[key] in " ".join(block.split()), key
 
 
