@@ -18,7 +18,8 @@ from typing import Callable
 from adeada import atomic
 from adeada.active.context import RunContext
 from adeada.active.phases import evaluate, label, select, stats, train, warmup
-from adeada.active.report import write_mispredicted_recall, write_run_report
+from adeada.active.recall import write_mispredicted_recall
+from adeada.active.report import write_run_report
 from adeada.active.rundir import RunDir, RunFolderError, RunLock, round_metrics, step
 from adeada.config import RunConfig, dump_config, load_run_config
 from adeada.selection.strategies import Strategy

@@ -18,17 +18,27 @@ def table_markdown(summary: list[dict]) -> str:
     strategies; round 0 is the shared warm-up); the full-supervision reference has its own
     "100%" column.
     """
+    return format_markdown_table(_table_rows(summary), join_mean_std=False)
+
+
+def _table_rows(summary: list[dict], mark=None) -> list[dict]:
+    """``table_markdown``'s rows; ``mark(strategy, round, text)`` may rewrite an active cell."""
     active = [s for s in summary if s["strategy"] != FULL]
     full = [s for s in summary if s["strategy"] == FULL]
     rounds = sorted({str(s["round"]) for s in active}, key=sort_key)
     names = {str(k): v for k, v in round_names(summary).items()}
-    rows = [{"strategy": r["strategy"], **{names[k]: r.get(k, "-") for k in rounds}} for r in pivot_table(active)]
+    rows = []
+    for r in pivot_table(active):
+        cells = {k: r.get(k, "-") for k in rounds}
+        if mark is not None:
+            cells = {k: mark(str(r["strategy"]), int(k), v) for k, v in cells.items()}
+        rows.append({"strategy": r["strategy"], **{names[k]: v for k, v in cells.items()}})
     if full:
         for r in rows:
             r["100%"] = "-"
         ref = pivot_table(full)[0]
         rows.append({"strategy": FULL, **{names[k]: "-" for k in rounds}, "100%": ref.get("1", "-")})
-    return format_markdown_table(rows, join_mean_std=False)
+    return rows
 
 
 def round_names(summary: list[dict]) -> dict[int, str]:
@@ -132,7 +142,6 @@ def headline_markdown(results: list[dict], level: float = 0.95) -> str:
 
     summary = summary_table(results)
     active = [s for s in summary if s["strategy"] != FULL]
-    names = round_names(summary)
     behind: set[tuple[str, int]] = set()
     best: dict[int, str] = {}
     for k in sorted({int(number(s["round"])) for s in active if int(number(s["round"])) >= 1}):
@@ -142,20 +151,11 @@ def headline_markdown(results: list[dict], level: float = 0.95) -> str:
         for p in paired_differences(results, best[k], level=level, exclude=[FULL]):
             if int(p["round"]) == k and p["verdict"] == "better":
                 behind.add((str(p["strategy"]), k))
-    text = table_markdown(summary)
-    lines = text.splitlines()
-    header = [c.strip() for c in lines[0].strip("|").split("|")]
-    out = lines[:2]
-    for line in lines[2:]:
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        strategy = cells[0]
-        for j, col in enumerate(header[1:], 1):
-            k = next((r for r, n in names.items() if n == col), None)
-            if k is None or k == 0 or cells[j] == "-":
-                continue
-            if best.get(k) == strategy:
-                cells[j] = f"**{cells[j]}**"
-            elif (strategy, k) in behind:
-                cells[j] = f"{cells[j]} ▼"
-        out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
+    def mark(strategy: str, k: int, text: str) -> str:
+        if k == 0 or text == "-":
+            return text
+        if best.get(k) == strategy:
+            return f"**{text}**"
+        return f"{text} ▼" if (strategy, k) in behind else text
+
+    return format_markdown_table(_table_rows(summary, mark), join_mean_std=False)
