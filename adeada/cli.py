@@ -168,7 +168,7 @@ def _print_round(k: int, rounds: int, row: dict, warmup: dict) -> None:
 def cmd_compare(args: argparse.Namespace) -> int:
     from adeada.active.compare import run_compare
     from adeada.config import load_run_config
-    from adeada.reports import format_markdown_table
+    from adeada.fileformats import format_markdown_table
 
     cfg = load_run_config(args.config, args.overrides)
     summary = run_compare(cfg, args.out, _split(args.strategies), _split(args.seeds, int),

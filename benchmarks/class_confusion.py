@@ -46,8 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--round", type=int, default=None, help="the round to read (default: the last done)")
     args = ap.parse_args(argv)
 
-    from adeada.active.human import open_run
-    from adeada.active.rundir import read_confusion_csv
+    from adeada.active.context import open_run
+    from adeada.fileformats import read_confusion_csv
 
     for run in args.runs:
         ctx = open_run(run)

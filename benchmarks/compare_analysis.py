@@ -29,9 +29,9 @@ import numpy as np
 from PIL import Image
 
 from adeada.active.compare import FULL
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 from adeada.config import load_run_config
-from adeada.reports import format_markdown_table, write_csv
+from adeada.fileformats import format_markdown_table, write_csv
 
 COPIED = ("results.csv", "summary.csv", "table.md", "ablation.md", "paired.csv", "paired.md", "spread.csv",
           "miou_vs_labels.png", "timings.json")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from adeada.reports.tables import format_markdown_table
+from adeada.fileformats import format_markdown_table
 from adeada.selection import RegionStats
 from adeada.selection.config import DensityConfig
 from adeada.selection.density.estimators import fit_caps, fit_class

@@ -18,7 +18,8 @@ import math
 import sys
 
 from adeada.reports.paired import paired_differences, paired_markdown
-from adeada.reports.tables import format_markdown_table, summary_table
+from adeada.reports.tables import summary_table
+from adeada.fileformats import format_markdown_table
 
 
 def read_union(paths: list[str]) -> list[dict]:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from adeada.active.human import open_run
+from adeada.active.context import open_run
 from adeada.active.phases.select import part_errors
-from adeada.reports import format_markdown_table, write_csv
-from adeada.reports.tables import number
+from adeada.fileformats import format_markdown_table, write_csv
+from adeada.fileformats import number
 from adeada.selection.strategies.adeada_plus import gain_share
 
 

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from adeada.reports.tables import format_markdown_table
+from adeada.fileformats import format_markdown_table
 
 FIELDS = ["condition", "recipe", "seed", "miou", "train_seconds"]
 _CONTEXTS: dict[str, Any] = {}

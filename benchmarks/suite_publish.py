@@ -110,7 +110,7 @@ def details(dest: Path, protocols: dict[str, Path]) -> dict[str, str]:
 
     import numpy as np
 
-    from adeada.active.rundir import read_csv
+    from adeada.fileformats import read_csv
 
     out = {}
     found = {p.name[: -len("_timings.json")]: p for p in dest.glob("*_timings.json")}

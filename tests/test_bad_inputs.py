@@ -38,7 +38,7 @@ def human(tmp_path_factory):
 
 def _labels_job(human: dict, tmp: Path, make) -> Path:
     """A folder job whose label for each image is ``make(segments, region_ids)``."""
-    from adeada.active.human import open_run
+    from adeada.active.context import open_run
     from adeada.active.phases.label import annotation_items
 
     job = tmp / "labelled_job"

@@ -17,7 +17,7 @@ CM = np.array([[50, 0, 0],
 
 
 def test_the_round_matrix_survives_the_csv_round_trip(tmp_path):
-    from adeada.active.rundir import read_confusion_csv, write_confusion_csv
+    from adeada.fileformats import read_confusion_csv, write_confusion_csv
 
     write_confusion_csv(tmp_path / "c.csv", CM, NAMES)
     cm, names = read_confusion_csv(tmp_path / "c.csv")
@@ -36,7 +36,7 @@ def test_a_finished_run_gives_the_iou_of_its_metrics(tmp_path, capsys):
                                         selection=dict(TINY["selection"], strategy="rand"),
                                         loop=dict(TINY["loop"], rounds=1, seed=1))))
     run = run_loop(load_run_config(path), tmp_path / "run", progress=False)
-    from adeada.active.rundir import read_confusion_csv, read_csv
+    from adeada.fileformats import read_confusion_csv, read_csv
 
     row = [r for r in read_csv(run.metrics_csv) if int(r["round"]) == 1][0]
     iou_cols = [c for c in row if c.startswith("iou_")]

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 from adeada.cli import main
 from tests.tiny_run import TINY, folder_digest
 
@@ -30,7 +30,7 @@ def human_run(tmp_path_factory):
 
 
 def truth_for(out: Path, k: int):
-    from adeada.active.human import open_run
+    from adeada.active.context import open_run
     from adeada.active.phases.label import annotation_items
 
     ctx = open_run(out)

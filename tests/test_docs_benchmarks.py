@@ -8,7 +8,7 @@ import pytest
 from adeada.reports.compare_tables import (
     FULL, ablation_markdown, headline_markdown, plus_ablation_markdown, round_names, table_markdown,
 )
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 from adeada.reports import summary_table
 from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
 from tests.scripts import load_benchmark
@@ -98,7 +98,7 @@ def _recipe_noise():
 
 def recipe_tables() -> dict[str, str]:
     """The recipe-2 section's tables, made from its committed files by benchmarks/recipe_noise.py."""
-    from adeada.reports.tables import format_markdown_table
+    from adeada.fileformats import format_markdown_table
 
     mod, folder = _recipe_noise(), ROOT / "docs" / "benchmarks" / "recipe2"
     split = [dict(protocol=p, **mod.split_row(read_csv(folder / f"rand_selections_{p}.csv"))) for p in ("p1", "p2")]

@@ -7,7 +7,7 @@ from adeada.active.suite import SUITE
 from adeada.reports.leaderboard import (
     BASELINES, common_strategies, leaderboard_markdown, paired_overview, paired_rows, rank_markdown, rank_rows,
 )
-from adeada.reports.tables import format_markdown_table
+from adeada.fileformats import format_markdown_table
 from tests.scripts import load_benchmark
 from tests.test_docs_benchmarks import quoted
 
@@ -49,7 +49,7 @@ PROTOCOLS = {"protocol 1": ROOT / "docs" / "benchmarks" / "camvid_day_dusk" / "r
 
 
 def _verdict():
-    from adeada.active.rundir import read_csv
+    from adeada.fileformats import read_csv
 
     mod = load_benchmark("suite_publish")
     return mod.verdict(_results(), {name: read_csv(path) for name, path in PROTOCOLS.items()})
@@ -81,7 +81,7 @@ def test_the_suite_pages_measured_statements_are_the_files():
 
 
 def test_the_part_errors_table_is_the_committed_measurement():
-    from adeada.active.rundir import read_csv
+    from adeada.fileformats import read_csv
 
     mod = load_benchmark("part_errors")
     rows = read_csv(SUITE_DIR / "part_errors.csv")

@@ -22,7 +22,21 @@ LAYERS: dict[str, int] = {
     "config": 3, "config_checks": 3,  # compose each package's own settings
     "selection": 2, "training": 2, "evaluation": 2, "annotation": 2, "reports": 2,
     "models": 1, "regions": 1, "data": 1,
-    "atomic": 0, "configtools": 0, "devices": 0, "parallel": 0, "distributed": 0, "lazy": 0, "configs": 0,
+    "atomic": 0, "fileformats": 0, "configtools": 0, "devices": 0, "parallel": 0, "distributed": 0, "lazy": 0, "configs": 0,
+}
+
+
+# Inside a package, its modules in tiers, highest first: a module may import its own tier and the
+# lower ones, never a higher one (a "back arrow": the evaluate phase drawing through the report
+# writer, the report reaching into the human-annotation entry point). A package listed here must
+# place every module it has; its ``__init__`` (the front door) is above all of them.
+INNER: dict[str, list[set[str]]] = {
+    "active": [{"suite"}, {"compare"}, {"ray_executor", "loop", "human"}, {"report"}, {"recall", "phases"},
+               {"labels", "oracle"}, {"context"}, {"rundir"}],
+    "selection": [{"strategies"}, {"density", "pooling", "budget", "category_budget", "types"}, {"stats"}, {"config"}],
+    "annotation": [{"cityscapes", "cvat_mask", "folder", "label_studio"}, {"job", "mapping", "brush_rle"}, {"common"}],
+    "reports": [{"leaderboard"}, {"compare_tables"},
+                {"paired", "tables", "overlay", "plots", "html", "summary", "class_errors", "mispredicted"}, {"palette"}],
 }
 
 
@@ -127,9 +141,46 @@ def test_no_cycle_among_modules():
     assert found is None, f"module import cycle: {' -> '.join(found)}"
 
 
+def _tier(module: str) -> tuple[str, int] | None:
+    """(package, tier index: 0 = highest) of a module inside a package of INNER; None elsewhere
+    (the package's own ``__init__`` included)."""
+    parts = module.split(".")
+    if len(parts) < 3 or parts[1] not in INNER:
+        return None
+    for i, tier in enumerate(INNER[parts[1]]):
+        if parts[2] in tier:
+            return parts[1], i
+    raise AssertionError(f"{module}: place {parts[2]!r} in a tier of INNER[{parts[1]!r}] (tests/test_imports.py)")
+
+
+def _back_arrows(edges: list[tuple[str, str, int]]) -> list[str]:
+    found = []
+    for src, dst, line in edges:
+        a, b = _tier(src), _tier(dst)
+        if a and b and a[0] == b[0] and b[1] < a[1]:
+            found.append(f"{src} (line {line}) imports {dst}")
+    return found
+
+
+def test_every_module_of_a_tiered_package_has_a_tier():
+    for mod in MODULES:
+        _tier(mod)  # raises naming the module
+
+
+def test_no_back_arrow_inside_a_package():
+    backward = _back_arrows(EDGES)
+    assert not backward, "inside a package, imports must flow down its tiers (INNER): " + "; ".join(backward)
+
+
 def test_the_checks_catch_a_backward_edge_and_a_cycle():
     """The checks themselves: a graph with a cycle is found; a backward edge would be listed."""
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": {"c"}}) is None
     assert LAYERS["selection"] < LAYERS["active"]  # so selection -> active would be reported
     assert ("adeada.active.loop", "adeada.active.phases.select") in {(s, d) for s, d, _ in EDGES}  # edges are read
+    # the back arrows this layout once had are reported; a downward edge is not
+    assert _back_arrows([("adeada.active.phases.evaluate", "adeada.active.report", 10),
+                         ("adeada.active.report", "adeada.active.human", 27),
+                         ("adeada.active.report", "adeada.active.phases.select", 5)]) == [
+        "adeada.active.phases.evaluate (line 10) imports adeada.active.report",
+        "adeada.active.report (line 27) imports adeada.active.human"]

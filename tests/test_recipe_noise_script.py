@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from adeada.active.loop import run_loop
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 from adeada.config import load_run_config
 from tests.scripts import load_benchmark
 

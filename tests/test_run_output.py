@@ -52,7 +52,7 @@ def test_report_of_a_single_run_writes_its_tables_and_a_page_whose_images_load(f
     assert len(overlays) == 2 and all(f"round {k}: " in page for k in (1, 2))
     assert loaded_images(run / "report.html") == (2 + len(overlays), 2 + len(overlays))
     # the last round's confusion matrix, read back as "where each class's pixels go"
-    from adeada.active.rundir import read_confusion_csv
+    from adeada.fileformats import read_confusion_csv
 
     confusion, names = read_confusion_csv(run / "rounds" / "02" / "confusion.csv")
     assert "test pixels go (round 2)</h2>" in page

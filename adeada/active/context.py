@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from adeada.active.rundir import RunDir
-from adeada.config import RunConfig
+from adeada.config import RunConfig, load_run_config
 from adeada.configtools import to_dict
 from adeada.devices import resolve_device
 
@@ -219,3 +219,10 @@ class RunContext:
     def rng(self, k: int) -> np.random.Generator:
         """The selection generator of round ``k``: a function of (seed, round) only."""
         return np.random.default_rng([self.cfg.loop.seed, k])
+
+
+def open_run(run_dir: str | Path) -> RunContext:
+    """A RunContext over an existing run folder (its own config)."""
+    run = RunDir(run_dir)
+    run.require_exists()
+    return RunContext(load_run_config(run.config_path), run, progress=False)

@@ -6,17 +6,9 @@ from pathlib import Path
 from typing import Optional
 
 from adeada import atomic
-from adeada.active.context import RunContext
-from adeada.active.rundir import RunDir, RunFolderError, step
+from adeada.active.context import RunContext, open_run
+from adeada.active.rundir import RunFolderError, step
 from adeada.active.phases.label import annotation_items, export_for_annotators, write_round_labels
-from adeada.config import load_run_config
-
-
-def open_run(run_dir: str | Path) -> RunContext:
-    """A RunContext over an existing run folder (its own config)."""
-    run = RunDir(run_dir)
-    run.require_exists()
-    return RunContext(load_run_config(run.config_path), run, progress=False)
 
 
 def export_round(run_dir: str | Path, k: int, fmt: str, out: str | Path, image_url_prefix: Optional[str] = None) -> Path:

@@ -11,7 +11,8 @@ from typing import Any, Iterable, Optional
 
 import numpy as np
 
-from adeada.active.rundir import RunDir, load_label_png
+from adeada.active.rundir import RunDir
+from adeada.fileformats import load_label_png
 
 IGNORE = 255
 

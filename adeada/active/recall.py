@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 
 if TYPE_CHECKING:
     from adeada.active.context import RunContext
@@ -28,7 +28,7 @@ def write_mispredicted_recall(ctx: "RunContext") -> Path | None:
     """
     import numpy as np
 
-    from adeada.reports import write_csv
+    from adeada.fileformats import write_csv
     from adeada.reports.mispredicted import IGNORE, mispredicted_recall, region_majority
     from adeada.selection import RegionStats
 
@@ -60,7 +60,7 @@ def compare_recall(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -
     mispredicted regions (from each cell's mispredicted_recall.csv; cells without one left out)."""
     import math
 
-    from adeada.reports.tables import number
+    from adeada.fileformats import number
 
     rows = []
     for strategy in strategies:

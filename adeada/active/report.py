@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from adeada.active.rundir import RunDir, RunFolderError, read_confusion_csv, read_csv, refresh_metrics_csv
-from adeada.atomic import atomic_write_text
-from adeada.reports.compare_tables import FULL
 from adeada.active.recall import RECALL_CSV, RECALL_TEXT, compare_recall, write_mispredicted_recall
-from adeada.reports.tables import read_metrics_csv
-
-if TYPE_CHECKING:
-    from adeada.active.context import RunContext
+from adeada.active.rundir import RunDir, RunFolderError, refresh_metrics_csv
+from adeada.atomic import atomic_write_text
+from adeada.fileformats import read_confusion_csv, read_csv, read_metrics_csv
+from adeada.reports.compare_tables import FULL
 
 
 def report(folder: str | Path) -> list[Path]:
@@ -24,7 +19,8 @@ def report(folder: str | Path) -> list[Path]:
         raise RunFolderError(f"{folder} does not exist")
     run = RunDir(folder)
     if (folder / "state.json").exists():
-        from adeada.active.human import open_run
+        from adeada.active.context import open_run
+        from adeada.active.phases.evaluate import draw_round
 
         ctx = open_run(folder)
         with run.lock():
@@ -59,7 +55,8 @@ def _overlay_figures(run: RunDir, k: int):
 
 def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds: int) -> list[Path]:
     """Plots, summary.csv/.md, table.md (the comparison's tables, for one run) and report.html."""
-    from adeada.reports import format_markdown_table, summary_table, write_csv
+    from adeada.reports import summary_table
+    from adeada.fileformats import format_markdown_table, write_csv
     from adeada.reports.compare_tables import table_markdown
     from adeada.reports.html import Figure, Section, Table, write_html_report
     from adeada.reports.summary import round_line, run_summary
@@ -109,46 +106,23 @@ def write_run_report(run: RunDir, classes: Sequence[str], strategy: str, rounds:
     return paths + [run.root / "summary.csv", run.root / "summary.md", run.root / "table.md", html]
 
 
-def _md_tables(markdown: str) -> list[list[dict]]:
-    """The rows of each markdown table in a file (tables are separated by non-table lines)."""
-    blocks, current = [], []
-    for ln in markdown.splitlines() + [""]:
-        if ln.startswith("|"):
-            current.append(ln)
-        elif current:
-            blocks.append(_md_rows("\n".join(current)))
-            current = []
-    return [b for b in blocks if b]
+HEADLINE_HEADING = ("mIoU (%) per round, mean ± std over seeds (when several ran: each round's best in bold, "
+                    "▼ decided behind it, i.e. its 95% paired interval excludes zero)")
 
 
-def _md_rows(markdown: str) -> list[dict]:
-    """Rows of a markdown table written by format_markdown_table (for the HTML page)."""
-    lines = [ln for ln in markdown.splitlines() if ln.startswith("|")]
-    if len(lines) < 2:
-        return []
-    split = lambda ln: [c.strip() for c in ln.strip().strip("|").split("|")]  # noqa: E731
-    header = split(lines[0])
-    return [dict(zip(header, split(ln))) for ln in lines[2:] if not re.fullmatch(r"[| -]*", ln)]
-
-
-def write_compare_html(out: Path, strategies: Sequence[str], seeds: Sequence[int]) -> Path:
-    """report.html of a comparison: its tables, its curve, and each strategy's overlays per round
-    (those of its first seed)."""
+def write_compare_html(out: Path, strategies: Sequence[str], seeds: Sequence[int],
+                       tables: Sequence[tuple[str, Sequence[Sequence[dict]]]] = (),
+                       recall: Sequence[dict] = ()) -> Path:
+    """report.html of a comparison: ``tables`` (heading, the rows of each table under it: the data
+    its markdown files were written from), ``recall`` (the mispredicted-region rows of every class
+    together), its curve, and each strategy's overlays per round (those of its first seed)."""
     from adeada.reports.html import Figure, Section, Table, write_html_report
 
-    sections = []
-    headline = ("headline.md" if (out / "headline.md").exists() else "table.md",
-                "mIoU (%) per round, mean ± std over seeds (when several ran: each round's best in bold, "
-                "▼ decided behind it, i.e. its 95% paired interval excludes zero)")
-    for name, heading in (headline, ("summary.md", "Summary per strategy and round"), ("ablation.md", "Ablation (Table 2)")):
-        if (out / name).exists():
-            sections.append(Section(heading, [], [Table(rows) for rows in _md_tables((out / name).read_text())]))
-    if (out / RECALL_CSV).exists():
-        every = [{k: v for k, v in r.items() if k != "class"} for r in read_metrics_csv(out / RECALL_CSV)
-                 if r["class"] == "all"]
+    sections = [Section(heading, [], [Table(rows) for rows in blocks if rows]) for heading, blocks in tables if any(blocks)]
+    if recall:
         sections.append(Section("The warm-up's mispredicted regions: how many each strategy bought",
                                 [RECALL_TEXT + " Mean over seeds, every class together; per class in " + RECALL_CSV + "."],
-                                [Table(every, "{:.1f}")]))
+                                [Table(recall, "{:.1f}")]))
     sections.append(Section("Curves", [], [Figure(out / "miou_vs_labels.png",
                                                  "mIoU vs labelled target pixels (mean, 95% interval over seeds)")]))
     for strategy in strategies:
@@ -230,8 +204,12 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     The warm-up (round 0, shared) and, when present, the full-supervision cells are drawn as
     reference lines.
     """
-    from adeada.reports import format_markdown_table, summary_table, write_csv
-    from adeada.reports.compare_tables import ablation_file_markdown, headline_markdown, round_names, table_markdown
+    from adeada.reports import summary_table
+    from adeada.fileformats import format_markdown_table, write_csv
+    from adeada.fileformats import markdown_rows
+    from adeada.reports.compare_tables import (
+        ablation_file_markdown, ablation_rows, headline_rows, plus_ablation_rows, round_names, table_markdown,
+    )
     from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
 
     check_one_precision(out, list(strategies) + [FULL], seeds)
@@ -244,11 +222,14 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     write_csv(summary, out / "summary.csv")
     atomic_write_text(out / "summary.md", format_markdown_table(summary) + "\n")
     atomic_write_text(out / "table.md", table_markdown(summary))
-    atomic_write_text(out / "headline.md", headline_markdown(rows + full))
+    headline = headline_rows(rows + full)
+    atomic_write_text(out / "headline.md", format_markdown_table(headline, join_mean_std=False))
+    tables = [(HEADLINE_HEADING, [headline]), ("Summary per strategy and round", [markdown_rows(summary)])]
     ablation = ablation_file_markdown(summary)
     # Table 2 only when an ablation row ran: "adeada" alone is not an ablation.
     if ablation and any(s.startswith("adeada_") for s in strategies):
         atomic_write_text(out / "ablation.md", ablation)
+        tables.append(("Ablation (Table 2)", [ablation_rows(summary), plus_ablation_rows(summary)]))
     else:
         (out / "ablation.md").unlink(missing_ok=True)  # left by an earlier report of other strategies
     write_csv(seed_spread(summary, exclude=[FULL]), out / "spread.csv")
@@ -261,11 +242,11 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
         (out / "paired.md").unlink(missing_ok=True)
     plot_results(rows + full, out / "miou_vs_labels.png")
     recall = compare_recall(out, strategies, seeds)
+    every = [{k: v for k, v in r.items() if k != "class"} for r in recall if r["class"] == "all"]
     if recall:
         write_csv(recall, out / RECALL_CSV)
-        every = [{k: v for k, v in r.items() if k != "class"} for r in recall if r["class"] == "all"]
         atomic_write_text(out / "mispredicted.md", format_markdown_table(every, float_format="{:.1f}"))
-    write_compare_html(out, strategies, seeds)
+    write_compare_html(out, strategies, seeds, tables, every)
     return summary
 
 
@@ -278,7 +259,7 @@ def plot_results(results: Sequence[dict], path: Path, level: float = 0.95) -> Pa
     from scipy import stats
 
     from adeada.reports import plot_miou_vs_labels, summary_table
-    from adeada.reports.tables import number
+    from adeada.fileformats import number
 
     results = [dict(r, round=int(number(r["round"])), miou=number(r["miou"])) for r in results]
     active = [r for r in results if r["strategy"] != FULL]
@@ -309,33 +290,3 @@ def write_run_plots(run: RunDir, classes: list[str], name: str, rows: list[dict]
     ]
 
 
-def draw_round(ctx: RunContext, k: int, max_images: int | None = None) -> list[Path]:
-    """Overlays of round ``k``'s selected regions, coloured by the part that chose them."""
-    from adeada.active.labels import merged_labels
-    from adeada.active.phases.select import read_selection
-    from adeada.reports import class_palette, overlay_selection
-
-    max_images = ctx.cfg.loop.overlays_per_round if max_images is None else max_images
-    rows = read_selection(ctx.run, k)
-    per_image: dict[int, dict[int, str]] = {}
-    pixels: dict[int, int] = {}
-    for r in rows:
-        img = int(r["image"])
-        per_image.setdefault(img, {})[int(r["region"])] = r["part"]
-        pixels[img] = pixels.get(img, 0) + int(r["pixels"])
-    chosen = sorted(pixels, key=lambda i: (-pixels[i], i))[:max_images]
-    store = ctx.prepared_store(ctx.pool)
-    labels = merged_labels(ctx.run, ctx.pool, k, images=chosen)
-    paths = []
-    for img in chosen:
-        out = ctx.run.plots / "overlays" / f"round{k:02d}_{ctx.pool.image_id(img)}.png"
-        parts = list(per_image[img].values())
-        why = ", ".join(f"{parts.count(p)} {p}" for p in dict.fromkeys(sorted(parts)))
-        title = (f"round {k} ({ctx.cfg.selection.strategy}), {ctx.pool.image_id(img)}: "
-                 f"{len(parts)} regions bought ({why})")
-        overlay_selection(ctx.pool.load_image(img), store.get(ctx.pool, img), per_image[img], out,
-                          label=labels.get(img), class_colors=class_palette(ctx.num_classes), min_width=384,
-                          title=title, class_names=ctx.classes, label_caption=f"labels bought in rounds 1-{k} "
-                          "(black: not labelled)" if k > 1 else "labels bought in round 1 (black: not labelled)")
-        paths.append(out)
-    return paths

@@ -11,7 +11,6 @@ first step that is not listed.
 
 from __future__ import annotations
 
-import csv
 import errno
 import fcntl
 import hashlib
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from adeada.atomic import atomic_write_bytes, atomic_write_text
 
@@ -107,25 +105,6 @@ class RunLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
-
-
-def save_label_png(path: str | os.PathLike, label: np.ndarray) -> None:
-    """Save a uint8 label map as PNG, atomically."""
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(label, dtype=np.uint8), mode="L").save(buf, format="PNG")
-    atomic_write_bytes(path, buf.getvalue())
-
-
-def load_label_png(path: str | os.PathLike) -> np.ndarray:
-    """Read a uint8 label PNG written by :func:`save_label_png`."""
-    with Image.open(path) as img:
-        return np.asarray(img, dtype=np.uint8).copy()
-
-
-def read_csv(path: str | os.PathLike) -> list[dict]:
-    """Read a CSV (values stay strings)."""
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 class RunDir:
@@ -291,29 +270,6 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
-def write_confusion_csv(path: str | os.PathLike, confusion: np.ndarray, classes: list[str]) -> None:
-    """A (C, C) pixel-count matrix as CSV: one row per true class, one column per predicted class."""
-    cm = np.asarray(confusion)
-    if cm.shape != (len(classes), len(classes)):
-        raise ValueError(f"confusion matrix of shape {cm.shape} does not fit {len(classes)} classes")
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["label \\ predicted", *classes])
-    for name, row in zip(classes, cm.tolist()):
-        w.writerow([name, *(int(v) for v in row)])
-    atomic_write_text(path, buf.getvalue())
-
-
-def read_confusion_csv(path: str | os.PathLike) -> tuple[np.ndarray, list[str]]:
-    """The matrix and class names :func:`write_confusion_csv` wrote."""
-    with open(path, newline="") as handle:
-        rows = list(csv.reader(handle))
-    classes = rows[0][1:]
-    if [r[0] for r in rows[1:]] != classes:
-        raise ValueError(f"{path}: row names {[r[0] for r in rows[1:]]} differ from column names {classes}")
-    return np.array([[int(v) for v in r[1:]] for r in rows[1:]], dtype=np.int64), classes
-
-
 def round_metrics(run: "RunDir", k: int) -> dict:
     """The metrics.json row of round ``k`` (0 = the warm-up)."""
     return json.loads((run.round_dir(k) / "metrics.json").read_text())
@@ -326,7 +282,7 @@ def refresh_metrics_csv(run: "RunDir") -> list[dict]:
         rows.append(json.loads(path.read_text()))
     rows.sort(key=lambda r: r["round"])
     if rows:
-        from adeada.reports.tables import write_csv
+        from adeada.fileformats import write_csv
 
         # One number per column: what is not (the precision record) stays in metrics.json.
         write_csv([{k: v for k, v in r.items() if not isinstance(v, dict)} for r in rows], run.metrics_csv)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from adeada.active.compare import check_sweep_reaches_strategy, run_compare, sweep_rows, variant_config
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 from adeada.atomic import atomic_write_text
 from adeada.config import RunConfig, load_run_config
 from adeada.reports.compare_tables import FULL
@@ -72,7 +72,7 @@ def run_suite(out: str | Path, strategies: Sequence[str], seeds: Sequence[int], 
 
 def write_leaderboard(out: str | Path, results: dict[str, list[dict]], baselines: Sequence[str] = BASELINES) -> Path:
     """leaderboard.md, leaderboard.csv (mean ranks) and paired.csv of ``results`` (shift -> rows) in ``out``."""
-    from adeada.reports import write_csv
+    from adeada.fileformats import write_csv
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from typing import NamedTuple, Optional, Union
 import numpy as np
 from tqdm import tqdm
 
-from adeada.reports._io import PathLike
+from adeada.fileformats import PathLike
 
 from . import cityscapes, cvat_mask, folder, label_studio
 from .common import IGNORE, AnnotationError, AnnotationFormat, AnnotationItem, Source, as_items, region_mask

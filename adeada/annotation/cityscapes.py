@@ -33,7 +33,7 @@ from typing import Optional
 import numpy as np
 from tqdm import tqdm
 
-from adeada.reports._io import png_bytes
+from adeada.fileformats import png_bytes
 from adeada.reports.palette import class_palette, free_color
 from .common import BACKGROUND, AnnotationFormat, TO_LABEL, TO_LABEL_COLOR, AnnotationError, AnnotationItem, Source, load_item_image, region_mask
 from .job import JobWriter, image_entry, manifest_json

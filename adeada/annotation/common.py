@@ -17,7 +17,7 @@ from typing import Any, Callable, NamedTuple, Optional, Union
 import numpy as np
 from PIL import Image
 
-from adeada.reports._io import PathLike, decode_png
+from adeada.fileformats import decode_png, PathLike
 
 IGNORE = 255
 TO_LABEL = "to_label"

@@ -12,7 +12,7 @@ from typing import Optional
 import numpy as np
 from tqdm import tqdm
 
-from adeada.reports._io import png_bytes
+from adeada.fileformats import png_bytes
 from .common import IGNORE, AnnotationError, AnnotationFormat, AnnotationItem, Source, load_item_image, region_mask
 from .job import JobWriter, class_lines, image_entry, manifest_json
 

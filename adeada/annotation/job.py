@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from adeada.reports._io import PathLike
+from adeada.fileformats import PathLike
 from adeada.reports.palette import class_palette
 from .common import IGNORE, AnnotationError
 

@@ -29,7 +29,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 from tqdm import tqdm
 
-from adeada.reports._io import png_bytes
+from adeada.fileformats import png_bytes
 from adeada.reports.palette import class_palette, free_color
 from .brush_rle import RleError, mask_to_rle, rle_to_alpha
 from .common import IGNORE, AnnotationFormat, TO_LABEL, TO_LABEL_COLOR, AnnotationError, AnnotationItem, Source, load_item_image, region_mask

@@ -1,11 +1,15 @@
 """The tables of a comparison, from its summary rows: the paper's Table 6 layout and Table 2 (ablation).
 
-Pure functions of ``summary_table`` rows; the run folders are read by ``adeada.active.report``.
+Pure functions of ``summary_table`` rows; each table is a ``*_rows`` function (the data, which the
+HTML page shows) and a ``*_markdown`` one (the same rows as a file). The run folders are read by
+``adeada.active.report``.
 """
 
 from __future__ import annotations
 
-from .tables import format_markdown_table, mean_std_text, number, pivot_table, sort_key
+from adeada.fileformats import format_markdown_table, mean_std_text, number
+
+from .tables import pivot_table, sort_key
 
 # The cell name of the 100% reference (the whole target pool labelled), beside the strategies.
 FULL = "full_supervision"
@@ -18,10 +22,10 @@ def table_markdown(summary: list[dict]) -> str:
     strategies; round 0 is the shared warm-up); the full-supervision reference has its own
     "100%" column.
     """
-    return format_markdown_table(_table_rows(summary), join_mean_std=False)
+    return format_markdown_table(table_rows(summary), join_mean_std=False)
 
 
-def _table_rows(summary: list[dict], mark=None) -> list[dict]:
+def table_rows(summary: list[dict], mark=None) -> list[dict]:
     """``table_markdown``'s rows; ``mark(strategy, round, text)`` may rewrite an active cell."""
     active = [s for s in summary if s["strategy"] != FULL]
     full = [s for s in summary if s["strategy"] == FULL]
@@ -52,15 +56,18 @@ def round_names(summary: list[dict]) -> dict[int, str]:
     return names
 
 
-# The paper's Table 2: which components each ablation row keeps (uncertainty, density, category
-# balance, dynamic schedule), and the strategy name that runs it here.
-ABLATION_ROWS = (
-    ("(a)", "adeada_a", (True, False, False, False)),
-    ("(b)", "density", (False, True, False, False)),
-    ("(c)", "adeada_c", (False, True, True, False)),
-    ("(d)", "adeada_d", (True, True, True, False)),
-    ("(e)", "adeada", (True, True, True, True)),
-)
+# The paper's Table 2: its row labels and the strategy that runs each row here. Which parts a row
+# keeps (the check marks) is read from that strategy's own settings, never restated here.
+TABLE2 = (("(a)", "adeada_a"), ("(b)", "density"), ("(c)", "adeada_c"), ("(d)", "adeada_d"), ("(e)", "adeada"))
+TABLE2_COLUMNS = ("uncertainty", "density", "category balance", "dynamic schedule")
+
+
+def components(strategy: str) -> dict[str, bool]:
+    """The parts of the method the strategy registered as ``strategy`` runs, from its preset
+    (``Strategy.components`` of the density-aware family)."""
+    from adeada.selection import get_strategy
+
+    return get_strategy(strategy).components()
 
 
 def _ablation_columns(summary: list[dict], name: str) -> dict | None:
@@ -77,47 +84,54 @@ def _ablation_columns(summary: list[dict], name: str) -> dict | None:
     }
 
 
-def ablation_markdown(summary: list[dict]) -> str:
-    """The paper's Table 2 from a comparison's summary: the components of each row and its
+def _marks(strategy: str, columns: tuple[str, ...]) -> dict[str, str]:
+    parts = components(strategy)
+    return {col: "✓" if parts[col] else "" for col in columns}
+
+
+def ablation_rows(summary: list[dict]) -> list[dict]:
+    """The paper's Table 2 from a comparison's summary: the parts each row keeps and its
     mean +- std mIoU (%) after the last round (and averaged over all rounds after the warm-up).
-    Rows whose strategy was not run are left out; empty string when none was."""
+    Rows whose strategy was not run are left out."""
     rows = []
-    for label, name, parts in ABLATION_ROWS:
+    for label, name in TABLE2:
         result = _ablation_columns(summary, name)
-        if result is None:
-            continue
-        rows.append({
-            "row": label, "strategy": name,
-            **{col: "✓" if on else "" for col, on in zip(("uncertainty", "density", "category balance",
-                                                              "dynamic schedule"), parts)},
-            **result,
-        })
+        if result is not None:
+            rows.append({"row": label, "strategy": name, **_marks(name, TABLE2_COLUMNS), **result})
+    return rows
+
+
+def ablation_markdown(summary: list[dict]) -> str:
+    """``ablation_rows`` as markdown; empty string when no row ran."""
+    rows = ablation_rows(summary)
     return format_markdown_table(rows, join_mean_std=False) if rows else ""
 
 
-# ADeADA+'s ablation: which of its changes from the paper's method each row keeps (fixed split,
-# confidence discount). Without the discount it is the paper's row (d) (the same regions, a unit test
-# checks), so a comparison that ran ``adeada_d`` and not ``adeada_plus_flat`` shows row (d) there.
-PLUS_ABLATION_ROWS = (
-    (("adeada_plus",), (True, True)),
-    (("adeada_plus_dyn",), (False, True)),
-    (("adeada_plus_flat", "adeada_d"), (True, False)),
-)
+# ADeADA+'s ablation: ADeADA+ and its rows with one change from the paper's method switched off
+# (the fixed split, the confidence discount). Without the discount it is the paper's row (d) (the
+# same regions, a unit test checks), so a comparison that ran ``adeada_d`` and not
+# ``adeada_plus_flat`` shows row (d) there.
+PLUS_ROWS = (("adeada_plus",), ("adeada_plus_dyn",), ("adeada_plus_flat", "adeada_d"))
+PLUS_COLUMNS = ("fixed split", "confidence discount")
 
 
-def plus_ablation_markdown(summary: list[dict]) -> str:
-    """ADeADA+ and its ablation rows, each with one change switched off, in the layout of
-    ``ablation_markdown``; empty string unless ``adeada_plus`` and at least one row ran."""
+def plus_ablation_rows(summary: list[dict]) -> list[dict]:
+    """ADeADA+ and its ablation rows in the layout of ``ablation_rows``; empty unless
+    ``adeada_plus`` and at least one of its rows ran."""
     rows = []
-    for names, parts in PLUS_ABLATION_ROWS:
+    for names in PLUS_ROWS:
         for name in names:
             result = _ablation_columns(summary, name)
             if result is not None:
-                rows.append({"strategy": name,
-                             **{col: "✓" if on else "" for col, on in zip(("fixed split", "confidence discount"), parts)},
-                             **result})
+                rows.append({"strategy": name, **_marks(name, PLUS_COLUMNS), **result})
                 break
-    return format_markdown_table(rows, join_mean_std=False) if len(rows) > 1 and rows[0]["strategy"] == "adeada_plus" else ""
+    return rows if len(rows) > 1 and rows[0]["strategy"] == "adeada_plus" else []
+
+
+def plus_ablation_markdown(summary: list[dict]) -> str:
+    """``plus_ablation_rows`` as markdown; empty string when they are empty."""
+    rows = plus_ablation_rows(summary)
+    return format_markdown_table(rows, join_mean_std=False) if rows else ""
 
 
 # Above ADeADA+'s table in ablation.md, below the paper's Table 2.
@@ -132,7 +146,12 @@ def ablation_file_markdown(summary: list[dict]) -> str:
 
 
 def headline_markdown(results: list[dict], level: float = 0.95) -> str:
-    """The page's one table: ``table_markdown``'s layout (mean +- std per strategy and round), with
+    """``headline_rows`` as markdown."""
+    return format_markdown_table(headline_rows(results, level), join_mean_std=False)
+
+
+def headline_rows(results: list[dict], level: float = 0.95) -> list[dict]:
+    """The page's one table: ``table_rows``' layout (mean +- std per strategy and round), with
     each round's highest mean in bold and a ▼ after every strategy that is decided behind it (the
     paired difference, best minus it over the seeds they share, has its ``level`` interval above
     zero). Unmarked cells are within the seed noise of the best. ``results``: results.csv rows.
@@ -158,4 +177,4 @@ def headline_markdown(results: list[dict], level: float = 0.95) -> str:
             return f"**{text}**"
         return f"{text} ▼" if (strategy, k) in behind else text
 
-    return format_markdown_table(_table_rows(summary, mark), join_mean_std=False)
+    return table_rows(summary, mark)

@@ -15,7 +15,7 @@ from typing import Union
 
 from adeada.atomic import atomic_write_text
 
-from ._io import PathLike
+from adeada.fileformats import PathLike
 
 _STYLE = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }

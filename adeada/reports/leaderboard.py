@@ -22,7 +22,8 @@ from scipy.stats import rankdata
 
 from .compare_tables import FULL, round_names, table_markdown
 from .paired import paired_differences, paired_markdown
-from .tables import format_markdown_table, number, summary_table
+from .tables import summary_table
+from adeada.fileformats import format_markdown_table, number
 
 Row = dict[str, object]
 

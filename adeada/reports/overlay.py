@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from skimage.segmentation import find_boundaries
 
-from ._io import PathLike, atomic_save_png
+from adeada.fileformats import atomic_save_png, PathLike
 from .palette import PART_COLORS, class_palette, colorize_label, part_colors
 
 BOUNDARY_COLOR = (255, 255, 255)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import stats
 
-from .tables import number, format_markdown_table
+from adeada.fileformats import format_markdown_table, number
 
 Row = dict[str, object]
 

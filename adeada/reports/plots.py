@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 from adeada.atomic import atomic_path
 
-from ._io import PathLike
-from .tables import number
+from adeada.fileformats import PathLike
+from adeada.fileformats import number
 
 Point = tuple[float, float, float]
 

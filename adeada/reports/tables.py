@@ -1,37 +1,23 @@
-"""Result tables: mean +- std over seeds per strategy and round (paper Table 6), CSV in and out."""
+"""Result tables: mean +- std over seeds per strategy and round (paper Table 6).
+
+The CSV and markdown formats themselves live in ``adeada.fileformats``; the three names of
+``adeada.reports``' public API that are formats (``format_markdown_table``, ``read_metrics_csv``,
+``write_csv``) are that module's, kept here under the names users import.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
-from ._io import PathLike, atomic_write_text
+from adeada.fileformats import format_markdown_table, mean_std_text, number, read_metrics_csv, write_csv
+
+__all__ = ["format_markdown_table", "mean_std_text", "number", "pivot_table", "read_metrics_csv", "sort_key",
+           "summary_table", "write_csv"]
 
 Row = dict[str, object]
-
-
-def mean_std_text(mean: object, std: object, float_format: str = "{:.2f}") -> str:
-    """"mean ± std"; just "mean" when the std is missing or NaN (one seed); "-" without a mean."""
-    m, sd = number(mean), number(std)
-    if math.isnan(m):
-        return "-"
-    return float_format.format(m) if math.isnan(sd) else f"{float_format.format(m)} ± {float_format.format(sd)}"
-
-
-def number(value: object) -> float:
-    """A table cell as a float: NaN for empty or non-numeric cells."""
-    if value is None or value == "":
-        return math.nan
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def sort_key(value: object) -> tuple[int, float, str]:
@@ -81,56 +67,6 @@ def summary_table(
     return out
 
 
-def _cell(value: object, float_format: str) -> str:
-    if isinstance(value, float):
-        return "-" if math.isnan(value) else float_format.format(value)
-    return "" if value is None else str(value)
-
-
-def format_markdown_table(
-    rows: Sequence[Mapping[str, object]],
-    columns: Optional[Sequence[str]] = None,
-    float_format: str = "{:.2f}",
-    join_mean_std: bool = True,
-) -> str:
-    """Formats rows as a GitHub markdown table.
-
-    Args:
-        rows: the rows (e.g. from :func:`summary_table`).
-        columns: columns in order (default: keys in order of first appearance).
-        float_format: format of float cells; NaN prints as "-".
-        join_mean_std: print each ``<x>_mean`` / ``<x>_std`` pair as one ``<x>`` column
-            "mean ± std" (just "mean" where the std is NaN).
-
-    Returns:
-        The table, one line per row, ending with a newline ("" for no rows).
-    """
-    if not rows:
-        return ""
-    if columns is None:
-        columns = list(dict.fromkeys(k for r in rows for k in r))
-    header: list[str] = []
-    getters = []
-    for col in columns:
-        if join_mean_std and col.endswith("_std") and col[:-4] + "_mean" in columns:
-            continue
-        if join_mean_std and col.endswith("_mean") and col[:-5] + "_std" in columns:
-            base = col[:-5]
-            header.append(base)
-
-            def get(r: Mapping[str, object], b: str = base) -> str:
-                return mean_std_text(r.get(b + "_mean"), r.get(b + "_std"), float_format)
-        else:
-            header.append(col)
-
-            def get(r: Mapping[str, object], c: str = col) -> str:
-                return _cell(r.get(c), float_format)
-        getters.append(get)
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
-    lines += ["| " + " | ".join(g(r) for g in getters) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
-
-
 def pivot_table(
     summary: Sequence[Mapping[str, object]],
     row_key: str = "strategy",
@@ -150,51 +86,3 @@ def pivot_table(
     return list(table.values())
 
 
-def write_csv(rows: Sequence[Mapping[str, object]], path: PathLike, columns: Optional[Sequence[str]] = None) -> Path:
-    """Writes rows to a CSV file atomically; columns default to all keys in order of first appearance.
-
-    NaN and None are written as empty cells.
-    """
-    if columns is None:
-        columns = list(dict.fromkeys(k for r in rows for k in r))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="raise", lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in r.items()})
-    return atomic_write_text(path, buffer.getvalue())
-
-
-def _parse(text: str) -> object:
-    if text == "":
-        return math.nan
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def read_metrics_csv(path: PathLike) -> list[Row]:
-    """Reads a CSV written by :func:`write_csv`: ints and floats parsed, empty cells as NaN.
-
-    Raises:
-        FileNotFoundError: if ``path`` does not exist.
-        ValueError: if the file has no header or a row has more cells than the header.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"metrics CSV not found: {path}")
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames:
-            raise ValueError(f"{path}: empty CSV, expected a header line")
-        rows: list[Row] = []
-        for line_no, raw in enumerate(reader, start=2):
-            if None in raw:
-                raise ValueError(f"{path}: line {line_no} has more cells than the {len(reader.fieldnames)} header columns")
-            rows.append({k: _parse(v if v is not None else "") for k, v in raw.items()})
-    return rows

@@ -78,7 +78,7 @@ def test_run_loop_refuses_an_unknown_stop_point(tmp_path, tiny_config):
 
 
 def test_a_sweeps_rows_are_the_runs_made_one_by_one(tmp_path):
-    from adeada.active.rundir import read_csv
+    from adeada.fileformats import read_csv
 
     path = write_tiny_config(tmp_path)
     cfg = load_run_config(path)
@@ -117,8 +117,8 @@ def test_a_bad_sweep_is_one_line_before_any_work(tmp_path, capsys, sweep, messag
 def test_each_cell_and_the_comparison_report_the_warm_ups_mispredicted_regions_bought(tmp_path):
     import numpy as np
 
-    from adeada.active.human import open_run
-    from adeada.active.rundir import read_csv
+    from adeada.active.context import open_run
+    from adeada.fileformats import read_csv
     from adeada.selection import RegionStats
 
     cfg = load_run_config(write_tiny_config(tmp_path))

@@ -44,7 +44,7 @@ def human(stopped, tmp_path):
 
 def _job(out: Path, tmp: Path, name: str, value_of) -> Path:
     """A folder job labelled ``value_of(truth)`` over each whole image."""
-    from adeada.active.human import open_run
+    from adeada.active.context import open_run
     from adeada.active.phases.label import annotation_items
 
     job = tmp / name

@@ -3,7 +3,8 @@ import pytest
 
 from adeada.active.labels import PartialLabelDataset, merged_labels
 from adeada.active.oracle import GroundTruthOracle, regions_by_image
-from adeada.active.rundir import RunDir, RunFolderError, load_label_png, save_label_png, step
+from adeada.active.rundir import RunDir, RunFolderError, step
+from adeada.fileformats import load_label_png, save_label_png
 
 
 class TinyPool:

@@ -7,7 +7,8 @@ import pytest
 
 from adeada.active.labels import merged_labels
 from adeada.active.loop import run_loop
-from adeada.active.rundir import RunDir, read_csv
+from adeada.active.rundir import RunDir
+from adeada.fileformats import read_csv
 from adeada.config import load_run_config
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from adeada.active.loop import run_loop
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 from adeada.config import load_run_config
 from adeada.data.demo import DemoDataset
 from tests.tiny_run import TINY, write_tiny_config

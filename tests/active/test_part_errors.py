@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from adeada.active.human import open_run
+from adeada.active.context import open_run
 from adeada.active.loop import run_loop
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 from adeada.config import load_run_config
 from tests.tiny_run import TINY, write_tiny_config
 

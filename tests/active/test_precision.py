@@ -6,7 +6,7 @@ import pytest
 
 from adeada.active.loop import run_loop
 from adeada.active.report import check_one_precision
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 from adeada.config import load_run_config
 from tests.tiny_run import write_tiny_config
 

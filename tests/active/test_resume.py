@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 from adeada.cli import main
 from tests.forking import forked
 

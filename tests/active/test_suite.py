@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from adeada.active.compare import run_compare
-from adeada.active.rundir import read_csv
+from adeada.fileformats import read_csv
 from adeada.active.suite import run_suite
 from adeada.cli import main
 from adeada.config import load_run_config

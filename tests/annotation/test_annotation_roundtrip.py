@@ -176,7 +176,7 @@ def test_cityscapes_instance_ids_are_read_when_label_ids_are_absent(job, expecte
         ids[label == 2] = 2 * 1000 + 7  # car instances carry label * 1000 + instance
         stem = f"gtFine/default/{image_id}_gtFine"
         replace.update({f"{stem}_labelIds.png": None, f"{stem}_color.png": None,
-                        f"{stem}_instanceIds.png": __import__("adeada.reports._io", fromlist=["png_bytes"]).png_bytes(ids)})
+                        f"{stem}_instanceIds.png": __import__("adeada.fileformats", fromlist=["png_bytes"]).png_bytes(ids)})
     helpers.rewrite_zip(path, replace)
     labels, _ = read_labels(path, None, expected, classes, progress=False)
     for image_id, (segments, regions) in expected.items():

@@ -3,7 +3,7 @@
 import numpy as np
 
 from adeada.annotation import FORMATS, AnnotationFormat, detect_format, export_job, read_labels
-from adeada.reports._io import png_bytes
+from adeada.fileformats import png_bytes
 
 
 def write_npy_job(items, classes, writer, progress):

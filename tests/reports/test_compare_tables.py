@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adeada.active.report import _md_tables
-from adeada.reports.compare_tables import ablation_markdown, plus_ablation_markdown
+from adeada.fileformats import format_markdown_table, markdown_rows
+from adeada.reports.compare_tables import ablation_markdown, ablation_rows, plus_ablation_markdown, plus_ablation_rows
 from adeada.reports.tables import summary_table
 
 
@@ -18,9 +18,10 @@ def results(means: dict[str, tuple[float, float]]) -> list[dict]:
 
 
 def test_plus_rows_show_which_change_each_switches_off():
-    md = plus_ablation_markdown(summary_table(results({"adeada_plus": (40.0, 42.0), "adeada_plus_dyn": (38.0, 38.0),
-                                                        "adeada_plus_flat": (39.0, 41.0)})))
-    rows = _md_tables(md)[0]
+    summary = summary_table(results({"adeada_plus": (40.0, 42.0), "adeada_plus_dyn": (38.0, 38.0),
+                                     "adeada_plus_flat": (39.0, 41.0)}))
+    rows = plus_ablation_rows(summary)
+    assert plus_ablation_markdown(summary) == format_markdown_table(rows, join_mean_std=False)
     assert [r["strategy"] for r in rows] == ["adeada_plus", "adeada_plus_dyn", "adeada_plus_flat"]
     assert [(r["fixed split"], r["confidence discount"]) for r in rows] == [("✓", "✓"), ("", "✓"), ("✓", "")]
     # round 2 = mean of (40, 42); the mean over rounds 1-2 is (40 + 41) / 2
@@ -31,9 +32,9 @@ def test_plus_rows_show_which_change_each_switches_off():
 def test_row_d_stands_in_for_the_flat_row_only_when_that_did_not_run():
     both = summary_table(results({"adeada_plus": (40.0, 40.0), "adeada_plus_flat": (39.0, 39.0),
                                   "adeada_d": (35.0, 35.0)}))
-    assert [r["strategy"] for r in _md_tables(plus_ablation_markdown(both))[0]] == ["adeada_plus", "adeada_plus_flat"]
+    assert [r["strategy"] for r in plus_ablation_rows(both)] == ["adeada_plus", "adeada_plus_flat"]
     only_d = summary_table(results({"adeada_plus": (40.0, 40.0), "adeada_d": (35.0, 35.0)}))
-    rows = _md_tables(plus_ablation_markdown(only_d))[0]
+    rows = plus_ablation_rows(only_d)
     assert [r["strategy"] for r in rows] == ["adeada_plus", "adeada_d"] and rows[1]["confidence discount"] == ""
 
 
@@ -44,16 +45,32 @@ def test_no_plus_table_without_adeada_plus_and_a_row_beside_it():
 
 
 def test_the_paper_table_keeps_its_rows_and_ignores_plus():
-    md = ablation_markdown(summary_table(results({"density": (36.0, 36.0), "adeada": (37.0, 39.0),
-                                                  "adeada_plus": (40.0, 40.0)})))
-    rows = _md_tables(md)[0]
+    summary = summary_table(results({"density": (36.0, 36.0), "adeada": (37.0, 39.0), "adeada_plus": (40.0, 40.0)}))
+    rows = ablation_rows(summary)
+    assert ablation_markdown(summary) == format_markdown_table(rows, join_mean_std=False)
     assert [(r["row"], r["strategy"]) for r in rows] == [("(b)", "density"), ("(e)", "adeada")]
     assert rows[1]["dynamic schedule"] == "✓" and rows[1]["mIoU after round 2"] == "38.00 ± 1.41"
 
 
-def test_two_tables_in_one_file_are_read_apart():
-    text = "| a | b |\n| --- | --- |\n| 1 | 2 |\n\nheading:\n\n| c |\n| --- |\n| 3 |\n"
-    assert _md_tables(text) == [[{"a": "1", "b": "2"}], [{"c": "3"}]]
+def test_the_check_marks_come_from_each_strategys_own_preset(monkeypatch):
+    """Table 2's marks are read from the strategies, not restated: change row (d)'s preset and its
+    row changes with it."""
+    from adeada.selection.strategies.density_aware import AblationD
+
+    summary = summary_table(results({"adeada_a": (35.0, 35.0), "adeada_d": (36.0, 36.0)}))
+    marks = lambda: [tuple(r[c] for c in ("uncertainty", "density", "category balance", "dynamic schedule"))  # noqa: E731
+                     for r in ablation_rows(summary)]
+    assert marks() == [("✓", "", "", ""), ("✓", "✓", "✓", "")]
+    monkeypatch.setattr(AblationD, "preset", dict(AblationD.preset, schedule="half_decay", category_balance=False))
+    assert marks() == [("✓", "", "", ""), ("✓", "✓", "", "✓")]
+
+
+def test_markdown_rows_are_the_cells_of_the_markdown_table():
+    rows = [{"strategy": "a", "miou_mean": 40.0, "miou_std": 1.5, "n": 3}, {"strategy": "b", "miou_mean": 38.25,
+                                                                          "miou_std": float("nan"), "n": 1}]
+    cells = markdown_rows(rows)
+    assert cells == [{"strategy": "a", "miou": "40.00 ± 1.50", "n": "3"}, {"strategy": "b", "miou": "38.25", "n": "1"}]
+    assert format_markdown_table(rows).splitlines()[2:] == ["| a | 40.00 ± 1.50 | 3 |", "| b | 38.25 | 1 |"]
 
 
 def test_the_headline_table_bolds_each_rounds_best_and_marks_who_is_decided_behind():

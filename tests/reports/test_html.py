@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adeada.reports._io import atomic_save_png
+from adeada.fileformats import atomic_save_png
 from adeada.reports.html import Figure, Section, Table, write_html_report
 from tests.reports.chromium import loaded_images
 

@@ -5,7 +5,7 @@ import pytest
 from adeada.reports.leaderboard import (
     common_strategies, leaderboard_markdown, paired_overview, paired_rows, rank_rows, read_results,
 )
-from adeada.reports.tables import write_csv
+from adeada.fileformats import write_csv
 
 
 def _rows(table):

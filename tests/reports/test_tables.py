@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from adeada.reports.tables import format_markdown_table, pivot_table, read_metrics_csv, summary_table, write_csv
+from adeada.reports.tables import pivot_table, summary_table
+from adeada.fileformats import format_markdown_table, read_metrics_csv, write_csv
 
 RESULTS = [
     {"strategy": "ADeADA", "seed": 0, "round": 1, "miou": 64.0, "labelled_percent": 1.0},

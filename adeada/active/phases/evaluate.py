@@ -4,11 +4,12 @@ round's overlays."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from adeada.active.context import RunContext
 from adeada.active.phases.select import read_selection
-from adeada.active.report import draw_round
-from adeada.active.rundir import jsonable, refresh_metrics_csv, write_confusion_csv
+from adeada.active.rundir import jsonable, refresh_metrics_csv
+from adeada.fileformats import write_confusion_csv
 from adeada.atomic import atomic_write_text
 
 
@@ -51,3 +52,34 @@ def evaluate_round(ctx: RunContext, k: int) -> dict:
     if k > 0:
         draw_round(ctx, k)
     return {"miou": float(result.miou)}
+
+
+def draw_round(ctx: RunContext, k: int, max_images: int | None = None) -> list[Path]:
+    """Overlays of round ``k``'s selected regions, coloured by the part that chose them."""
+    from adeada.active.labels import merged_labels
+    from adeada.reports import class_palette, overlay_selection
+
+    max_images = ctx.cfg.loop.overlays_per_round if max_images is None else max_images
+    rows = read_selection(ctx.run, k)
+    per_image: dict[int, dict[int, str]] = {}
+    pixels: dict[int, int] = {}
+    for r in rows:
+        img = int(r["image"])
+        per_image.setdefault(img, {})[int(r["region"])] = r["part"]
+        pixels[img] = pixels.get(img, 0) + int(r["pixels"])
+    chosen = sorted(pixels, key=lambda i: (-pixels[i], i))[:max_images]
+    store = ctx.prepared_store(ctx.pool)
+    labels = merged_labels(ctx.run, ctx.pool, k, images=chosen)
+    paths = []
+    for img in chosen:
+        out = ctx.run.plots / "overlays" / f"round{k:02d}_{ctx.pool.image_id(img)}.png"
+        parts = list(per_image[img].values())
+        why = ", ".join(f"{parts.count(p)} {p}" for p in dict.fromkeys(sorted(parts)))
+        title = (f"round {k} ({ctx.cfg.selection.strategy}), {ctx.pool.image_id(img)}: "
+                 f"{len(parts)} regions bought ({why})")
+        overlay_selection(ctx.pool.load_image(img), store.get(ctx.pool, img), per_image[img], out,
+                          label=labels.get(img), class_colors=class_palette(ctx.num_classes), min_width=384,
+                          title=title, class_names=ctx.classes, label_caption=f"labels bought in rounds 1-{k} "
+                          "(black: not labelled)" if k > 1 else "labels bought in round 1 (black: not labelled)")
+        paths.append(out)
+    return paths

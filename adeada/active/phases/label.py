@@ -10,8 +10,8 @@ import numpy as np
 from adeada.active.context import RunContext
 from adeada.active.oracle import GroundTruthOracle
 from adeada.active.phases.select import read_selection
-from adeada.active.rundir import save_label_png
-from adeada.reports.tables import write_csv
+from adeada.fileformats import save_label_png
+from adeada.fileformats import write_csv
 
 
 def write_round_labels(ctx: RunContext, k: int, labels: dict[int, np.ndarray], log_rows: list[dict]) -> dict:

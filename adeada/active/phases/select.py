@@ -8,9 +8,10 @@ import json
 import numpy as np
 
 from adeada.active.context import RunContext
-from adeada.active.rundir import RunDir, jsonable, read_csv
+from adeada.active.rundir import RunDir, jsonable
+from adeada.fileformats import read_csv
 from adeada.atomic import atomic_write_text
-from adeada.reports.tables import write_csv
+from adeada.fileformats import write_csv
 
 SELECTION_COLUMNS = ["row", "image", "image_id", "region", "pixels", "class", "score", "part"]
 
@@ -68,7 +69,7 @@ def part_errors(ctx: RunContext, j: int) -> dict[str, float]:
     Reads round ``j``'s selection.csv and the labels it bought (``rounds/jj/labels/``), nothing
     else of the pool: what a strategy learns from it, it paid for.
     """
-    from adeada.active.rundir import load_label_png
+    from adeada.fileformats import load_label_png
 
     index = {name: c for c, name in enumerate(ctx.classes)}
     store = ctx.prepared_store(ctx.pool)

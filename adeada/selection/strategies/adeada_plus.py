@@ -93,6 +93,9 @@ class ADeADAPlus(ADeADA):
             extra.add("part_errors")  # the loop measures last round's picks
         return super().requires | extra
 
+    def components(self) -> dict[str, bool]:
+        return {**super().components(), "confidence discount": self.cfg.adeada_plus.learnt_discount}
+
     def _density_share(self, ctx: SelectionContext) -> float:
         share = super()._density_share(ctx)
         both = self.cfg.use_density and self.cfg.use_uncertainty  # a one-part row has nothing to split

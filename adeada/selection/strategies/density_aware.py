@@ -87,6 +87,14 @@ class ADeADA(Strategy):
             pieces.append(("uncertainty", fill[~np.isfinite(pi[fill])], target.entropy))
         return make_selection(pieces, target.pixels, budget_pixels, diag)
 
+    def components(self) -> dict[str, bool]:
+        """Which parts of the method this strategy runs, read from its own settings (its preset
+        applied): the columns of the paper's Table 2 and of ADeADA+'s ablation table."""
+        cfg = self.cfg
+        return {"uncertainty": cfg.use_uncertainty, "density": cfg.use_density,
+                "category balance": cfg.category_balance, "dynamic schedule": cfg.schedule == "half_decay",
+                "fixed split": cfg.schedule in ("fixed", "even"), "confidence discount": False}
+
     def _density_share(self, ctx: SelectionContext) -> float:
         """The round's share of the budget for the density part, by ``selection.schedule``."""
         cfg = self.cfg
