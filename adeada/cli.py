@@ -26,13 +26,13 @@ def _add_config_args(p: argparse.ArgumentParser, default: str | None) -> None:
     p.add_argument("--config", default=default, metavar="FILE",
                    help=f"YAML config, or a built-in name: {', '.join(BUILTIN)} (default: {default or 'demo'})")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one config field, e.g. --set selection.alpha=0.5 (repeatable)")
+                   help="override one config field, e.g. --set selection.adeada.alpha=0.5 (repeatable)")
 
 
 def _add_sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sweep", dest="sweeps", action="append", default=[], metavar="KEY=V1,V2,...",
                    help="each value a row of its own for every strategy, named after it, e.g. "
-                        "--sweep selection.alpha=0,0.25,0.5 gives adeada[alpha=0] ... (repeatable: every combination)")
+                        "--sweep selection.adeada.alpha=0,0.25,0.5 gives adeada[alpha=0] ... (repeatable: every combination)")
 
 
 def _add_quiet(p: argparse.ArgumentParser, top: bool = False) -> None:

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Literal, Optional
 
 from adeada.config_checks import check_values
-from adeada.configtools import ConfigError, apply_overrides, from_dict, merge, read_yaml, to_dict, write_yaml
-from adeada.data.config import DatasetConfig
+from adeada.configtools import (
+    DEVICE, SIZE, ConfigError, apply_overrides, check_fields, from_dict, is_size, merge, read_yaml, to_dict, write_yaml,
+)
+from adeada.data.config import FLAT_DEFAULTS, DatasetConfig, move_flat_keys
 from adeada.evaluation.config import EvalConfig
 from adeada.models.config import ModelConfig
 from adeada.regions.config import RegionsConfig
@@ -26,6 +28,9 @@ from adeada.training.config import TrainConfig, WarmupConfig
 __all__ = ["RunConfig", "DataConfig", "LoopConfig", "load_run_config", "dump_config", "builtin_config", "ConfigError"]
 
 log = logging.getLogger(__name__)
+
+# data.X keys of the flat layout that now live in the kind's section.
+FLAT_KEYS = frozenset(FLAT_DEFAULTS) - {"kind", "max_images", "demo"}
 
 
 @dataclass
@@ -66,6 +71,16 @@ class LoopConfig:
     overlays_per_round: int = 4
     tensorboard: bool = False
     backbone_memo_mb: int = 2048
+
+    SECTION = "loop"  # its place in the run config (messages name it)
+
+    def __post_init__(self) -> None:
+        check_fields(self, {
+            "rounds": (lambda v: v >= 1, "at least 1"), "seed": (lambda v: v >= 0, "a seed >= 0"),
+            "overlays_per_round": (lambda v: v >= 0, ">= 0"), "backbone_memo_mb": (lambda v: v >= 0, ">= 0 (0 = off)"),
+            "device": (lambda v: bool(DEVICE.match(v)), "auto, cpu, cuda, cuda:N or mps"),
+            "stats_resize": (lambda v: v is None or is_size(v), SIZE),
+        })
 
 
 @dataclass
@@ -116,10 +131,11 @@ def load_run_config(path: str | os.PathLike | None = None, overrides: list[str] 
     bn_flags: dict[str, tuple[str, object]] = {}
     if path is not None:
         cfg_path = resolve_config_path(path)
-        data = merge(data, _read_with_base(cfg_path, ()))
+        data = merge(data, _upgrade_data(_read_with_base(cfg_path, ()), f"config file {cfg_path}"))
         bn_flags.update(_pop_bn_flags(data, f"config file {cfg_path}"))
         data = _check(data, f"config file {cfg_path}")
-    data = apply_overrides(data, [new for o in overrides or [] for new in _upgrade_override(o)])
+    upgraded = _upgrade_data_overrides([new for o in overrides or [] for new in _upgrade_override(o)], data)
+    data = apply_overrides(_forget_for_overrides(data, upgraded), upgraded)
     bn_flags.update(_pop_bn_flags(data, "--set"))
     cfg = _from(data, "--set override" if overrides else "config")
     _check_bn_flags(cfg, bn_flags)
@@ -167,7 +183,72 @@ def _read_with_base(path: Path, seen: tuple[Path, ...]) -> dict:
     base_path = resolve_config_path(base if os.path.isabs(base) or base in BUILTIN else path.parent / base)
     if base_path.resolve() in seen or base_path.resolve() == path.resolve():
         raise ConfigError(f"config file {path}: base {base!r} leads back to itself")
-    return merge(_read_with_base(base_path, seen + (path.resolve(),)), data)
+    return merge(forget_other_kinds(_read_with_base(base_path, seen + (path.resolve(),)), data), data)
+
+
+# Mappings whose settings depend on a kind: (path, the kind's key, its default, kind -> sections).
+def _kind_sections() -> list[tuple[tuple[str, ...], str, str, dict[str, tuple[str, ...]]]]:
+    from adeada.data.config import LAYOUT_SECTIONS
+    from adeada.selection.config import ESTIMATOR_SECTIONS
+
+    return [*((("data", name), "kind", "demo", LAYOUT_SECTIONS) for name in ("source", "target_pool", "target_test")),
+            (("selection", "density"), "estimator", "gmm_full", ESTIMATOR_SECTIONS)]
+
+
+def _node(tree: dict, path: tuple[str, ...]) -> dict | None:
+    for part in path:
+        tree = tree.get(part) if isinstance(tree, dict) else None
+    return tree if isinstance(tree, dict) else None
+
+
+def forget_other_kinds(base: dict, update: dict) -> dict:
+    """``base`` without the sections of a kind that ``update`` replaces: a variant that moves a
+    dataset to another layout (or the density step to another estimator) does not inherit the
+    old layout's settings, which its new kind would refuse as unread. Returns a copy."""
+    import copy
+
+    out = copy.deepcopy(base)
+    for path, key, default, sections in _kind_sections():
+        new, old = _node(update, path), _node(out, path)
+        if new is None or old is None or key not in new or new[key] == old.get(key, default):
+            continue
+        for name in {s for secs in sections.values() for s in secs} - set(sections.get(new[key], ())):
+            old.pop(name, None)
+        for flat in FLAT_KEYS if path[0] == "data" else ():  # the old layout's keys of the old kind
+            old.pop(flat, None)
+    return out
+
+
+def _forget_for_overrides(data: dict, overrides: list[str]) -> dict:
+    """``--set data.X.kind=...`` (or ``selection.density.estimator=...``): the config's sections of
+    the kind it replaces go back to their defaults, as a variant file's would."""
+    from adeada.configtools import parse_override
+
+    update: dict = {}
+    for text in overrides:
+        parts, value = parse_override(text)
+        for path, key, _, _ in _kind_sections():
+            if tuple(parts) == (*path, key):
+                node = update
+                for part in path:
+                    node = node.setdefault(part, {})
+                node[key] = value
+    if not update:
+        return data
+    return _reset(data, update)
+
+
+def _reset(data: dict, update: dict) -> dict:
+    """``data`` with the sections ``update``'s new kinds do not read back at their defaults."""
+    defaults = to_dict(RunConfig())
+    out = forget_other_kinds(data, update)
+    for path, _, _, sections in _kind_sections():
+        node, fresh = _node(out, path), _node(defaults, path)
+        if node is None or fresh is None:
+            continue
+        for name in {s for secs in sections.values() for s in secs}:
+            node.setdefault(name, fresh[name])  # forgotten sections back at their defaults
+    return out
 
 
 def _upgrade(data: dict, where: str) -> dict:
@@ -178,14 +259,15 @@ def _upgrade(data: dict, where: str) -> dict:
             moved = move_legacy_keys(data["selection"])
         except ValueError as err:
             raise ConfigError(f"{where}: {err}") from None
-        if moved:
-            log.warning("%s: old keys read at their new place (%s); rename them", where, "; ".join(moved))
+        for text in moved:  # one line per key: each is a rename to make
+            log.warning("%s: old key read at its new place: %s; rename it", where, text)
     return data
 
 
 def _upgrade_override(text: str) -> list[str]:
-    """``selection.redal_decay=0.9`` -> ``[selection.redal.decay=0.9]``, ``selection.dynamic_schedule=false``
-    -> ``[selection.schedule=fixed]`` (one warning)."""
+    """``selection.redal_decay=0.9`` -> ``[selection.redal.decay=0.9]``, ``selection.alpha=0.5`` ->
+    ``[selection.adeada.alpha=0.5]``, ``selection.dynamic_schedule=false`` ->
+    ``[selection.adeada.schedule=fixed]`` (one warning each)."""
     key, sep, value = text.partition("=")
     parts = key.strip().split(".")
     if sep and parts == ["selection", "dynamic_schedule"]:
@@ -193,16 +275,56 @@ def _upgrade_override(text: str) -> list[str]:
 
         flag = yaml.safe_load(value)
         if not isinstance(flag, bool):
-            raise ConfigError(f"--set {text.strip()}: not true or false (the key is now selection.schedule: "
+            raise ConfigError(f"--set {text.strip()}: not true or false (the key is now selection.adeada.schedule: "
                               "half_decay | linear_decay | even | fixed)")
         new = "half_decay" if flag else "fixed"
-        log.warning("--set %s: read as selection.schedule=%s (its new name); rename it", text.strip(), new)
-        return [f"selection.schedule={new}"]
-    if not (sep and len(parts) == 2 and parts[0] == "selection" and parts[1] in LEGACY_KEYS):
+        log.warning("--set %s: read as selection.adeada.schedule=%s (its new name); rename it", text.strip(), new)
+        return [f"selection.adeada.schedule={new}"]
+    old = ".".join(parts[1:])
+    if not (sep and len(parts) >= 2 and parts[0] == "selection" and old in LEGACY_KEYS):
         return [text]
-    news = [f"selection.{n}" for n in LEGACY_KEYS[parts[1]]]
+    news = [f"selection.{n}" for n in LEGACY_KEYS[old]]
     log.warning("--set %s: read as %s (its new name); rename it", key.strip(), " and ".join(news))
     return [f"{new}={value}" for new in news]
+
+
+upgrade_override = _upgrade_override  # the sweeps of ``adeada compare`` read their keys the same way
+
+
+def _upgrade_data(data: dict, where: str) -> dict:
+    """A config file's ``data.X`` mappings in the flat layout (before each layout had its
+    section) read into their kind's section, one warning line per key (a file's whole ``base:``
+    chain at once: a variant may name the kind only in its base)."""
+    for name in ("source", "target_pool", "target_test"):
+        mapping = (data.get("data") or {}).get(name) if isinstance(data.get("data"), dict) else None
+        if not isinstance(mapping, dict):
+            continue
+        try:
+            moved = move_flat_keys(mapping, f"data.{name}")
+        except ConfigError as err:
+            raise ConfigError(f"{where}: {err}") from None
+        for text in moved:
+            log.warning("%s: old key read at its new place: %s; rename it", where, text)
+    return data
+
+
+def _upgrade_data_overrides(overrides: list[str], data: dict) -> list[str]:
+    """``--set data.source.root=x`` -> ``data.source.<kind>.root=x``, the kind being the one
+    given in the same overrides or else the config's (one warning each)."""
+    kinds = {name: (data.get("data", {}).get(name) or {}).get("kind", "demo") for name in ("source", "target_pool", "target_test")}
+    out = []
+    for text in overrides:
+        key, sep, value = text.partition("=")
+        parts = key.strip().split(".")
+        if sep and len(parts) == 3 and parts[0] == "data" and parts[1] in kinds and parts[2] == "kind":
+            kinds[parts[1]] = value.strip()
+        if sep and len(parts) == 3 and parts[0] == "data" and parts[1] in kinds and parts[2] in FLAT_KEYS:
+            kind = kinds[parts[1]]
+            new = f"data.{parts[1]}.{kind}.{parts[2]}"
+            log.warning("--set %s: read as %s (its new name); rename it", key.strip(), new)
+            text = f"{new}={value}"
+        out.append(text)
+    return out
 
 
 def _check(data: dict, where: str) -> dict:

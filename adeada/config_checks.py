@@ -1,67 +1,20 @@
-"""Config values that are well typed but would only fail late (after a warm-up, in round 2...).
+"""The rules that span sections of a run config, checked before any work starts.
 
-``load_run_config`` calls :func:`check_values` so that such a value is one clear line before any
-work starts, not a traceback an hour into a run.
+Each settings dataclass checks its own values where it is made (``__post_init__``; a bad value is
+one line naming its key). What is left here needs more than one section, the file system or a
+registry: the rounds' budgets against the pool, files that must exist, a device set in a phase
+that the run's one device replaces, names in a registry, and values a strategy's preset would
+replace. ``load_run_config`` calls :func:`check_values`, so each is one clear line before any
+work, not a traceback an hour into a run.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import re
-from typing import Any, Callable
+from typing import Any
 
 from adeada.configtools import ConfigError
-
-_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
-
-# (dotted key, test, what was expected). A None value is "not set" for the optional fields.
-_RULES: list[tuple[str, Callable[[Any], bool], str]] = [
-    ("selection.budget_fraction", lambda v: 0.0 < v <= 1.0, "a fraction of the target pool in (0, 1]"),
-    ("loop.rounds", lambda v: v >= 1, "at least 1"),
-    ("loop.seed", lambda v: v >= 0, "a seed >= 0"),
-    ("loop.overlays_per_round", lambda v: v >= 0, ">= 0"),
-    ("loop.backbone_memo_mb", lambda v: v >= 0, ">= 0 (0 = off)"),
-    ("loop.device", lambda v: bool(_DEVICE.match(v)), "auto, cpu, cuda, cuda:N or mps"),
-    ("loop.stats_resize", lambda v: v is None or _size(v), "null or [H, W] with H, W >= 1"),
-    ("evaluation.batch_size", lambda v: v >= 1, "at least 1"),
-    ("evaluation.num_workers", lambda v: v >= 0, ">= 0"),
-    ("evaluation.resize", lambda v: v is None or _size(v), "null or [H, W] with H, W >= 1"),
-    ("regions.n_segments", lambda v: v is None or v >= 1, "null or at least 1"),
-    ("regions.workers", lambda v: v >= 1, "at least 1"),
-    ("regions.compactness", lambda v: v > 0, "> 0"),
-    ("selection.alpha", lambda v: v >= 0, ">= 0"),
-    ("selection.beta", lambda v: v >= 0, ">= 0"),
-    ("selection.density_fraction", lambda v: 0.0 <= v <= 1.0, "a share in [0, 1]"),
-    ("selection.density.n_jobs", lambda v: v >= 1, "at least 1"),
-    ("selection.adeada_plus.density_fraction", lambda v: 0.0 <= v <= 1.0, "a share in [0, 1]"),
-    ("selection.redal.decay", lambda v: 0.0 < v <= 1.0, "a factor in (0, 1]"),
-    ("selection.redal.clusters", lambda v: v >= 0, ">= 0 (0 = the regions the budget buys)"),
-    ("selection.redal.candidates", lambda v: v >= 1, "at least 1"),
-    ("selection.redal.kmeans_iter", lambda v: v >= 1, "at least 1"),
-    ("selection.badge.max_candidates", lambda v: v >= 1, "at least 1"),
-    ("selection.clue.clusters", lambda v: v >= 0, ">= 0 (0 = the regions the budget buys)"),
-    ("selection.clue.max_candidates", lambda v: v >= 1, "at least 1"),
-    ("selection.clue.kmeans_iter", lambda v: v >= 1, "at least 1"),
-    ("warmup.lambda_adv", lambda v: v >= 0, ">= 0"),
-]
-for _train in ("warmup.train", "finetune"):
-    _RULES += [
-        (f"{_train}.iterations", lambda v: v >= 1, "at least 1"),
-        (f"{_train}.batch_size", lambda v: v >= 1, "at least 1"),
-        (f"{_train}.target_batch_size", lambda v: v is None or v >= 1, "null or at least 1"),
-        (f"{_train}.lr", lambda v: v > 0, "a learning rate > 0"),
-        (f"{_train}.log_every", lambda v: v >= 1, "at least 1"),
-        (f"{_train}.checkpoint_every", lambda v: v >= 0, ">= 0 (0 = only at the end)"),
-        (f"{_train}.num_workers", lambda v: v >= 0, ">= 0"),
-        (f"{_train}.resize", lambda v: v is None or _size(v), "null or [H, W] with H, W >= 1"),
-        (f"{_train}.crop_size", lambda v: v is None or _size(v), "null or [H, W] with H, W >= 1"),
-        (f"{_train}.average_last", lambda v: 0 <= v <= 1, "a share of the steps in [0, 1]"),
-    ]
-
-
-def _size(v: Any) -> bool:
-    return isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, int) and x >= 1 for x in v)
 
 
 def _get(cfg: Any, key: str) -> Any:
@@ -81,14 +34,6 @@ def check_values(cfg: Any, where: str = "config") -> None:
     Raises:
         ConfigError: one line naming the key, the value and what was expected.
     """
-    for key, ok, expected in _RULES:
-        value = _get(cfg, key)
-        try:
-            good = ok(value)
-        except TypeError:
-            good = False
-        if not good:
-            raise ConfigError(f"{where}: {key}={value!r}; expected {expected}")
     asked = cfg.loop.rounds * cfg.selection.budget_fraction
     if asked > 1.0 + 1e-9:
         raise ConfigError(
@@ -99,6 +44,11 @@ def check_values(cfg: Any, where: str = "config") -> None:
         value = _get(cfg, key)
         if value and not os.path.isfile(os.path.expanduser(value)):
             raise ConfigError(f"{where}: {key}={value!r}: file not found; expected an existing checkpoint file")
+    for key in ("finetune.device", "warmup.train.device"):  # loop.device replaces both in a run
+        value = _get(cfg, key)
+        if value not in ("auto", cfg.loop.device):
+            raise ConfigError(f"{where}: {key}={value!r} is not read in a run: loop.device ({cfg.loop.device!r}) is "
+                              f"the run's one device; set loop.device: {value} instead")
     if cfg.loop.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise ConfigError(f"{where}: loop.tensorboard=true but TensorBoard is not installed; "
                           "pip install tensorboard, or set loop.tensorboard=false")
@@ -114,4 +64,35 @@ def check_values(cfg: Any, where: str = "config") -> None:
         if kind not in LAYOUTS:
             raise ConfigError(f"{where}: data.{name}.kind={kind!r}; expected one of {', '.join(LAYOUTS)}")
 
-    strategy_class(cfg.selection.strategy)  # an unknown name, one line, before any work
+    strategy = strategy_class(cfg.selection.strategy)(cfg.selection)  # an unknown name: one line, before any work
+    check_presets(cfg.selection, strategy, where)
+
+
+def _differences(asked: Any, used: Any, path: str) -> list[tuple[str, Any, Any]]:
+    """(dotted key, asked, used) of every leaf where two settings dataclasses differ."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(asked):
+        return [d for f in dataclasses.fields(asked)
+                for d in _differences(getattr(asked, f.name), getattr(used, f.name), f"{path}.{f.name}")]
+    return [] if asked == used else [(path, asked, used)]
+
+
+def check_presets(selection: Any, strategy: Any, where: str = "config") -> None:
+    """A value the user set that the strategy's own preset replaces would be silently ignored (an
+    ablation row's switches, ADeADA+'s split and estimator): refuse it, naming the key.
+
+    A value equal to the default is not "set" (every config file holds every key once written
+    to a run folder).
+
+    Raises:
+        ConfigError: one line naming the strategy, the key, what was asked and what it runs with.
+    """
+    from adeada.selection.config import SelectionConfig
+
+    default = SelectionConfig()
+    for key, asked, used in _differences(selection, strategy.runs_with(), "selection"):
+        if asked != _get(default, key.removeprefix("selection.")):
+            raise ConfigError(f"{where}: {key}={asked!r} is not what strategy {strategy.name!r} runs with "
+                              f"(its preset sets {used!r}); remove the key or choose another strategy")
+

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Any, Callable, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
 
@@ -121,7 +122,63 @@ def from_dict(cls: type[T], data: dict, where: str = "") -> T:
     for name, value in data.items():
         path = f"{where}.{name}" if where else name
         kwargs[name] = _coerce(value, hints[name], path)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConfigError as err:  # a settings class's own check (__post_init__): "key=value; expected ..."
+        text = str(err)
+        raise ConfigError(text if not where or text.startswith(f"{where}.") else f"{where}.{text}") from None
+
+
+Rule = tuple[Callable[[Any], bool], str]
+
+
+def is_size(v: Any) -> bool:
+    """[H, W] with positive integers (a resize or crop setting)."""
+    return isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, int) and x >= 1 for x in v)
+
+
+SIZE = "null or [H, W] with H, W >= 1"
+DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")  # a device setting: auto, cpu, mps, cuda, cuda:N
+
+
+def check_fields(obj: Any, rules: dict[str, Rule]) -> None:
+    """A settings dataclass checks itself in ``__post_init__`` with this: each field's test, in
+    the order given (so a bad value is refused where it is made, from a file or from code).
+
+    Raises:
+        ConfigError: ``section.field=value; expected ...`` for the first field that fails: the
+            section is the class's ``SECTION`` (its one place in the run config) or, for a class
+            used at several places, the path ``from_dict`` puts in front.
+    """
+    prefix = f"{obj.SECTION}." if getattr(obj, "SECTION", "") else ""
+    for name, (ok, expected) in rules.items():
+        value = getattr(obj, name)
+        try:
+            good = ok(value)
+        except TypeError:
+            good = False
+        if not good:
+            raise ConfigError(f"{prefix}{name}={value!r}; expected {expected}")
+
+
+def check_unread(obj: Any, kind: str, kind_field: str, sections: dict[str, tuple[str, ...]]) -> None:
+    """A section of a kind's options that the chosen kind does not read must keep its defaults.
+
+    ``sections``: each kind -> the option sections it reads. A section set away from its
+    defaults under another kind would be silently ignored: it is an error naming the kind.
+
+    Raises:
+        ConfigError: ``section.key=value is read only by <kinds>, not by <kind>``.
+    """
+    prefix = f"{obj.SECTION}." if getattr(obj, "SECTION", "") else ""
+    read = set(sections.get(kind, ()))
+    for name in sorted({s for secs in sections.values() for s in secs} - read):
+        section, default = getattr(obj, name), type(getattr(obj, name))()
+        for f in dataclasses.fields(section):
+            if getattr(section, f.name) != getattr(default, f.name):
+                readers = [k for k, secs in sections.items() if name in secs]
+                raise ConfigError(f"{prefix}{name}.{f.name}={getattr(section, f.name)!r} is read only by "
+                                  f"{kind_field} {' or '.join(readers)}, not by {kind_field} {kind!r}")
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from adeada.selection import DensityConfig, RegionStats, SelectionConfig, SelectionContext, density_scores
+from adeada.selection.config import GmmFullFastOptions
 from adeada.selection.stats import uncertainty_from_probs
 from adeada.selection.strategies import get_strategy
 
@@ -153,9 +154,9 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.1, help="data scale of the comparison with the authors' recipe")
     ap.add_argument("--full-scale", type=float, default=1.0, help="data scale of the fast estimator alone (0 = skip)")
     ap.add_argument("--n-jobs", type=int, default=2, help="processes fitting classes (both estimators)")
-    ap.add_argument("--fit-regions", type=int, default=DensityConfig.fast_fit_regions,
+    ap.add_argument("--fit-regions", type=int, default=GmmFullFastOptions.fit_regions,
                     help="gmm_full_fast: regions each mixture is fitted on at most")
-    ap.add_argument("--fast-max-iter", type=int, default=DensityConfig.fast_max_iter,
+    ap.add_argument("--fast-max-iter", type=int, default=GmmFullFastOptions.max_iter,
                     help="gmm_full_fast: EM iterations at most")
     ap.add_argument("--floor-seed", type=int, default=1, help="random_state of the noise-floor run")
     ap.add_argument("--others", action="store_true", help="also time the other strategies at --full-scale")
@@ -163,8 +164,8 @@ def main() -> None:
                     help="compare on real region tables (e.g. a comparison's cache_dir/region_stats/) "
                          "instead of the synthetic ones at --scale")
     args = ap.parse_args()
-    fast = DensityConfig(estimator="gmm_full_fast", fast_fit_regions=args.fit_regions,
-                         fast_max_iter=args.fast_max_iter, n_jobs=args.n_jobs)
+    fast = DensityConfig(estimator="gmm_full_fast", n_jobs=args.n_jobs,
+                         gmm_full_fast=GmmFullFastOptions(max_iter=args.fast_max_iter, fit_regions=args.fit_regions))
     authors = DensityConfig(n_jobs=args.n_jobs)
     fast_name = (f"gmm_full_fast: <= {args.fit_regions:,} regions a mixture, <= {args.fast_max_iter} EM "
                  "iterations, float32 products")

@@ -15,13 +15,12 @@ a density fit.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from adeada.selection import RegionStats, SelectionConfig
+from adeada.selection import AdeadaConfig, RegionStats, SelectionConfig
 from adeada.selection.strategies import get_strategy
 from adeada.selection.types import SelectionContext
 
@@ -47,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     default_rows = None
     for sig, mode in SETTINGS:
-        cfg = dataclasses.replace(SelectionConfig(), sigma=sig, balance_mode=mode)
+        cfg = SelectionConfig(adeada=AdeadaConfig(sigma=sig, balance_mode=mode))
         sel = get_strategy("adeada", cfg).select(target, budget, SelectionContext(round=1, source=source,
                                                                                   cache_dir=args.cache))
         by_class = np.asarray(sel.diagnostics["density_pixels_by_class"], float)

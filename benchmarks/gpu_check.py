@@ -38,6 +38,7 @@ from adeada.data.demo import DemoDataset  # noqa: E402
 from adeada.evaluation import evaluate  # noqa: E402
 from adeada.models import ModelConfig, build_model  # noqa: E402
 from adeada.selection import DensityConfig  # noqa: E402
+from adeada.selection.config import GmmFullOptions  # noqa: E402
 from adeada.training import TrainConfig, finetune  # noqa: E402
 
 
@@ -46,7 +47,7 @@ def line(name: str, ok: bool, text: str) -> None:
 
 
 def check_density(device: str, full: float, small: float, jobs: int) -> None:
-    gpu = DensityConfig(backend="torch", device=device, n_jobs=1)
+    gpu = DensityConfig(gmm_full=GmmFullOptions(backend="torch", device=device), n_jobs=1)
     tgt, src = data(small)
     budget = int(0.01 * tgt.pixels.sum())
     pi_c, _, t_c = density_step(tgt, src, DensityConfig(n_jobs=jobs), budget)

@@ -114,7 +114,7 @@ CASES = {
     "zero superpixels": (["run", "--set", "regions.n_segments=0", "--out", NEW], "regions.n_segments=0"),
     "one-number resize": (["run", "--set", "loop.stats_resize=[32]", "--out", NEW], "loop.stats_resize=[32]"),
     "zero density jobs": (["run", "--set", "selection.density.n_jobs=0", "--out", NEW], "n_jobs=0"),
-    "density share 2": (["run", "--set", "selection.density_fraction=2", "--out", NEW], "density_fraction=2"),
+    "density share 2": (["run", "--set", "selection.adeada.density_fraction=2", "--out", NEW], "density_fraction=2.0; expected a share"),
     "ReDAL decay 0": (["run", "--set", "selection.redal.decay=0", "--out", NEW], "selection.redal.decay=0.0"),
     "old flat key, bad value": (["run", "--set", "selection.badge_max_candidates=0", "--out", NEW],
                                 "selection.badge.max_candidates=0"),

@@ -111,8 +111,9 @@ def test_bad_data_fails_before_the_run_folder_exists_and_a_bad_checkpoint_is_nam
     out = tmp_path / "r"
     args = ["--quiet", "run", "--config", str(tiny_config), "--out", str(out)]
     assert main(args + ["--set", "data.target_test.demo.which=source", "--set", "data.target_test.kind=folder",
-                        "--set", f"data.target_test.images_dir={tmp_path}/none", "--set", "data.target_test.classes=[a]",
-                        "--set", f"data.target_test.labels_dir={tmp_path}/none"]) == 2
+                        "--set", f"data.target_test.folder.images_dir={tmp_path}/none",
+                        "--set", "data.target_test.folder.classes=[a]",
+                        "--set", f"data.target_test.folder.labels_dir={tmp_path}/none"]) == 2
     assert "folder not found" in capsys.readouterr().err and not out.exists()
     junk = tmp_path / "junk.pth"
     junk.write_bytes(b"not a checkpoint")

@@ -1,6 +1,7 @@
 """The run config: old flat selection keys still load, at their new place, with a warning."""
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -80,26 +81,77 @@ def test_the_old_schedule_switch_loads_as_the_schedules_name_with_one_warning(tm
     path.write_text("selection: {dynamic_schedule: false, density_fraction: 0.3}\n")
     with caplog.at_level("WARNING"):
         cfg = load_run_config(path)
-    assert cfg.selection.schedule == "fixed" and cfg.selection.density_fraction == 0.3
-    lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 1 and "selection.dynamic_schedule: false -> selection.schedule: fixed" in lines[0]
+    assert cfg.selection.adeada.schedule == "fixed" and cfg.selection.adeada.density_fraction == 0.3
+    lines = [r.getMessage() for r in caplog.records]  # one line per key moved
+    assert len(lines) == 2 and "selection.dynamic_schedule: false -> selection.adeada.schedule: fixed" in lines[0]
+    assert "selection.density_fraction -> selection.adeada.density_fraction" in lines[1]
     caplog.clear()
     with caplog.at_level("WARNING"):
-        assert load_run_config(None, ["selection.dynamic_schedule=true"]).selection.schedule == "half_decay"
-    assert ["selection.schedule=half_decay" in r.getMessage() for r in caplog.records] == [True]
-    with pytest.raises(ConfigError, match="selection.schedule"):
-        load_run_config(None, ["selection.schedule=cosine"])
+        assert load_run_config(None, ["selection.dynamic_schedule=true"]).selection.adeada.schedule == "half_decay"
+    assert ["selection.adeada.schedule=half_decay" in r.getMessage() for r in caplog.records] == [True]
+    with pytest.raises(ConfigError, match="selection.adeada.schedule"):
+        load_run_config(None, ["selection.adeada.schedule=cosine"])
 
 
 def test_both_schedule_keys_keep_the_new_one_and_a_non_boolean_old_one_is_refused(tmp_path, caplog):
     path = tmp_path / "both.yaml"
     path.write_text("selection: {dynamic_schedule: false, schedule: even}\n")
     with caplog.at_level("WARNING"):
-        assert load_run_config(path).selection.schedule == "even"
-    assert "selection.dynamic_schedule: false ignored, selection.schedule is given" in caplog.text
+        assert load_run_config(path).selection.adeada.schedule == "even"
+    assert "selection.dynamic_schedule: false ignored, selection.adeada.schedule is given" in caplog.text
     bad = tmp_path / "bad.yaml"
     bad.write_text("selection: {dynamic_schedule: maybe}\n")
     with pytest.raises(ConfigError, match=r"bad.yaml.*'maybe' is not true or false"):
         load_run_config(bad)
     with pytest.raises(ConfigError, match="not true or false"):
         load_run_config(None, ["selection.dynamic_schedule=maybe"])
+
+
+@pytest.mark.parametrize("override, message", [
+    ("loop.rounds=0", "--set override: loop.rounds=0; expected at least 1"),
+    ("finetune.lr=0", "--set override: finetune.lr=0.0; expected a learning rate > 0"),
+    ("warmup.train.crop_size=[0, 4]", "--set override: warmup.train.crop_size=[0, 4]; expected null or [H, W] with H, W >= 1"),
+    ("evaluation.batch_size=0", "--set override: evaluation.batch_size=0; expected at least 1"),
+    ("regions.compactness=0", "--set override: regions.compactness=0.0; expected > 0"),
+    ("loop.device=tpu", "--set override: loop.device='tpu'; expected auto, cpu, cuda, cuda:N or mps"),
+])
+def test_each_section_refuses_its_own_bad_value_in_one_line(override, message):
+    with pytest.raises(ConfigError) as err:
+        load_run_config(None, [override])
+    assert str(err.value) == message
+
+
+def test_a_phase_device_that_the_runs_one_device_would_replace_is_refused():
+    with pytest.raises(ConfigError) as err:
+        load_run_config(None, ["finetune.device=cuda:1"])
+    assert str(err.value) == ("config: finetune.device='cuda:1' is not read in a run: loop.device ('auto') is the "
+                              "run's one device; set loop.device: cuda:1 instead")
+    # the default and the run's own device are what every run folder's config.yaml holds: read as before
+    cfg = load_run_config(None, ["loop.device=cpu", "finetune.device=cpu", "warmup.train.device=auto"])
+    assert cfg.loop.device == "cpu"
+
+
+def test_run_folder_configs_written_before_the_sections_load_to_the_same_settings(caplog):
+    """Two config.yaml files written by adeada before each kind had its section (copied from real
+    run folders: the demo run, and a cell of a protocol-2 sweep) load to the settings the current
+    configs give, each moved key named once."""
+    fixtures = Path(__file__).parent / "fixtures"
+    with caplog.at_level("WARNING"):
+        demo = load_run_config(fixtures / "old_layout_demo_run_config.yaml")
+    assert demo == load_run_config("demo")
+    moved = [r.getMessage() for r in caplog.records]
+    assert len(moved) == len(set(moved)) and any("selection.alpha -> selection.adeada.alpha" in m for m in moved)
+    cell = load_run_config(fixtures / "old_layout_camvid_cell_config.yaml")
+    expected = load_run_config("camvid_day_dusk_fine", ["selection.adeada.alpha=0", "name=" + cell.name])
+    assert cell == expected
+    assert cell.data.source.flat_settings()["preset"] == "day_train"  # what the cache keys hash
+
+
+def test_the_warm_up_cache_key_of_a_benchmark_config_is_the_one_made_before_the_sections():
+    """camvid_day_dusk's warm-up key as adeada computed it before each dataset layout had its
+    section (measured with that code on 2026-12-04): the warm-ups cached under it stay valid.
+    Its precision is pinned (float32), so the key does not depend on the CPU."""
+    from adeada.active.context import RunContext
+
+    assert RunContext(load_run_config("camvid_day_dusk"), None, progress=False).warmup_key == "9895f9f15336"
+    assert RunContext(load_run_config("camvid_day_dusk_fine"), None, progress=False).warmup_key == "9895f9f15336"

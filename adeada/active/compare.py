@@ -15,7 +15,7 @@ from adeada.active.loop import run_loop
 from adeada.active.report import write_compare_report
 from adeada.active.rundir import RunDir
 from adeada.atomic import atomic_write_text
-from adeada.config import ConfigError, RunConfig, dump_config, load_run_config
+from adeada.config import ConfigError, RunConfig, dump_config, load_run_config, upgrade_override
 from adeada.configtools import from_dict, to_dict
 from adeada.reports.compare_tables import FULL
 from adeada.selection.strategies import Strategy
@@ -66,7 +66,7 @@ def check_sweep_reaches_strategy(cell_cfg: RunConfig, strategy: Strategy, overri
         parts, _ = parse_override(text)
         if parts[0] != "selection":
             continue
-        asked, used = cell_cfg.selection, strategy.cfg
+        asked, used = cell_cfg.selection, strategy.runs_with()
         for part in parts[1:]:
             asked, used = getattr(asked, part, None), getattr(used, part, None)
         if asked != used:
@@ -77,9 +77,10 @@ def check_sweep_reaches_strategy(cell_cfg: RunConfig, strategy: Strategy, overri
 def sweep_rows(strategies: Sequence[str], sweeps: Sequence[str]) -> list[tuple[str, str, tuple[str, ...]]]:
     """(row name, strategy, overrides) of every strategy x every combination of the sweeps' values.
 
-    A sweep is ``KEY=V1,V2,...`` (values as ``--set`` reads them, split at commas); a row is named
-    after its settings, ``adeada[alpha=0.25]`` (a key under ``selection.`` is shortened to its
-    rest). Without sweeps, one row per strategy, named after it.
+    A sweep is ``KEY=V1,V2,...`` (values as ``--set`` reads them, split at commas; an old key is
+    read at its new place, as ``--set`` does); a row is named after its settings by each key's last
+    part, ``adeada[alpha=0.25]`` for ``selection.adeada.alpha`` (the key without ``selection.``
+    where two swept keys end alike). Without sweeps, one row per strategy, named after it.
 
     Raises:
         ConfigError: a sweep is not ``KEY=V1,V2,...``.
@@ -91,19 +92,23 @@ def sweep_rows(strategies: Sequence[str], sweeps: Sequence[str]) -> list[tuple[s
         key, sep, values = text.partition("=")
         vals = [v.strip() for v in values.split(",")]
         if not sep or not key.strip() or not all(vals):
-            raise ConfigError(f"--sweep {text!r}: expected KEY=V1,V2,... (e.g. selection.alpha=0,0.5,1)")
+            raise ConfigError(f"--sweep {text!r}: expected KEY=V1,V2,... (e.g. selection.adeada.alpha=0,0.5,1)")
         if key.strip() in _CELL_KEYS:
             raise ConfigError(f"--sweep {text!r}: {key.strip()} is set by each cell itself; "
                               f"use --strategies or --seeds")
         if any("/" in v for v in vals):
             raise ConfigError(f"--sweep {text!r}: a value may not hold '/' (it names a row and its folder)")
-        axes.append([(key.strip(), v) for v in vals])
+        keys = [new.partition("=")[0] for new in upgrade_override(f"{key.strip()}=_")]
+        axes.append([(keys, v) for v in vals])
+    lasts = [keys[0].rpartition(".")[2] for keys, _ in (axis[0] for axis in axes)]
+    names = [last if lasts.count(last) == 1 else keys[0].removeprefix("selection.")
+             for last, (keys, _) in zip(lasts, (axis[0] for axis in axes))]
     rows = []
     for strategy in strategies:
         for combo in itertools.product(*axes):
-            label = ",".join(f"{k.removeprefix('selection.')}={v}" for k, v in combo)
+            label = ",".join(f"{name}={v}" for name, (_, v) in zip(names, combo))
             rows.append((f"{strategy}[{label}]" if combo else strategy, strategy,
-                         tuple(f"{k}={v}" for k, v in combo)))
+                         tuple(f"{k}={v}" for keys, v in combo for k in keys)))
     return rows
 
 

@@ -145,7 +145,8 @@ class RunContext:
             from adeada.devices import train_precision
 
             warmup["train"]["cpu_bf16"] = train_precision(cfg.warmup.train, self.device.type) == "bfloat16"
-        return config_hash(cfg.data.source, cfg.data.target_pool, cfg.model, warmup)
+        # The datasets in the flat layout their settings had when these keys were first made.
+        return config_hash(cfg.data.source.flat_settings(), cfg.data.target_pool.flat_settings(), cfg.model, warmup)
 
     @property
     def precision(self) -> dict[str, str]:

@@ -20,7 +20,9 @@ from adeada.data.classes import (
     SYNTHIA_ID_TO_TRAINID16,
     remap_cityscapes19_to_16,
 )
-from adeada.data.config import DatasetConfig, DemoConfig
+from adeada.data.config import (
+    CamVidOptions, CityscapesOptions, DatasetConfig, DemoConfig, FolderOptions, GTA5Options, SynthiaOptions,
+)
 from adeada.data.demo import DemoDataset, DemoDomains, make_demo_domains
 from adeada.data.demo_style import DEMO_CLASSES
 from adeada.data.errors import (
@@ -37,7 +39,8 @@ from adeada.data.gta5 import GTA5Dataset
 from adeada.data.synthia import SynthiaDataset
 
 __all__ = [
-    "BadFileError", "CAMVID_CLASSES", "CAMVID_PRESETS", "CITYSCAPES19_TO_16", "CITYSCAPES_CLASSES",
+    "BadFileError", "CamVidOptions", "CityscapesOptions", "FolderOptions", "GTA5Options", "SynthiaOptions",
+    "CAMVID_CLASSES", "CAMVID_PRESETS", "CITYSCAPES19_TO_16", "CITYSCAPES_CLASSES",
     "CITYSCAPES_ID_TO_TRAINID", "CamVidDataset", "CityscapesDataset", "DEMO_CLASSES",
     "DatasetConfig", "DatasetError", "DemoConfig", "DemoDataset", "DemoDomains",
     "EmptyDatasetError", "FolderDataset", "GTA5Dataset", "IGNORE_INDEX", "MissingFolderError",

@@ -137,6 +137,7 @@ def camvid_preset(root: str | Path, preset: str) -> CamVidDataset:
 
 
 def from_config(cfg: DatasetConfig) -> CamVidDataset:
-    """``kind: camvid``: ``root``, and ``preset`` (a protocol split) or ``split`` + ``prefixes``."""
-    root = cfg.required("root")
-    return camvid_preset(root, cfg.preset) if cfg.preset else CamVidDataset(root, cfg.split, cfg.prefixes)
+    """``kind: camvid``: ``camvid.root``, and ``camvid.preset`` (a protocol split) or ``split`` +
+    ``prefixes``."""
+    root, opts = cfg.required("root"), cfg.camvid
+    return camvid_preset(root, opts.preset) if opts.preset else CamVidDataset(root, opts.split, opts.prefixes)

@@ -66,5 +66,5 @@ class CityscapesDataset(PairedFileDataset):
 
 
 def from_config(cfg: DatasetConfig) -> CityscapesDataset:
-    """``kind: cityscapes``: ``root``, ``split``, ``classes16``."""
-    return CityscapesDataset(cfg.required("root"), cfg.split, cfg.classes16)
+    """``kind: cityscapes``: ``cityscapes.root``, ``split``, ``classes16``."""
+    return CityscapesDataset(cfg.required("root"), cfg.cityscapes.split, cfg.cityscapes.classes16)

@@ -118,11 +118,12 @@ class FolderDataset(PairedFileDataset):
 
 
 def from_config(cfg: DatasetConfig) -> FolderDataset:
-    """``kind: folder``: ``images_dir``, ``labels_dir``, ``classes`` and the optional id mapping."""
+    """``kind: folder``: ``folder.images_dir``, ``labels_dir``, ``classes`` and the optional id mapping."""
+    f = cfg.folder
     return FolderDataset(
         cfg.required("images_dir"), cfg.required("labels_dir"), cfg.required("classes"),
-        image_suffix=cfg.image_suffix, label_suffix=cfg.label_suffix,
-        image_exts=cfg.image_exts, label_exts=cfg.label_exts,
-        ignore_value=cfg.ignore_value, remap=cfg.remap, label_channel=cfg.label_channel,
-        name=cfg.name, **cfg.size_policy(),
+        image_suffix=f.image_suffix, label_suffix=f.label_suffix,
+        image_exts=f.image_exts, label_exts=f.label_exts,
+        ignore_value=f.ignore_value, remap=f.remap, label_channel=f.label_channel,
+        name=f.name, **cfg.size_policy(),
     )

@@ -41,5 +41,5 @@ class GTA5Dataset(PairedFileDataset):
 
 
 def from_config(cfg: DatasetConfig) -> GTA5Dataset:
-    """``kind: gta5``: ``root``, ``list_file``, ``on_size_mismatch``."""
-    return GTA5Dataset(cfg.required("root"), cfg.list_file, **cfg.size_policy())
+    """``kind: gta5``: ``gta5.root``, ``list_file``, ``on_size_mismatch``."""
+    return GTA5Dataset(cfg.required("root"), cfg.gta5.list_file, **cfg.size_policy())

@@ -52,5 +52,5 @@ class SynthiaDataset(PairedFileDataset):
 
 
 def from_config(cfg: DatasetConfig) -> SynthiaDataset:
-    """``kind: synthia``: ``root``, ``list_file``, ``on_size_mismatch``."""
-    return SynthiaDataset(cfg.required("root"), cfg.list_file, **cfg.size_policy())
+    """``kind: synthia``: ``synthia.root``, ``list_file``, ``on_size_mismatch``."""
+    return SynthiaDataset(cfg.required("root"), cfg.synthia.list_file, **cfg.size_policy())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Optional, Union
 
+from adeada.configtools import SIZE, check_fields, is_size
+
 
 @dataclass
 class EvalConfig:
@@ -25,3 +27,9 @@ class EvalConfig:
     num_workers: int = 0
     bf16: Union[bool, Literal["auto"]] = False
     eval_classes: Optional[list[int]] = None
+
+    SECTION = "evaluation"  # its place in the run config (messages name it)
+
+    def __post_init__(self) -> None:
+        check_fields(self, {"batch_size": (lambda v: v >= 1, "at least 1"), "num_workers": (lambda v: v >= 0, ">= 0"),
+                            "resize": (lambda v: v is None or is_size(v), SIZE)})

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Optional
 
+from adeada.configtools import check_fields
+
 
 @dataclass
 class RegionsConfig:
@@ -40,3 +42,10 @@ class RegionsConfig:
     count_retries: int = 3
     workers: int = 2
     timeout_s: float = 600.0
+
+    SECTION = "regions"  # its place in the run config (messages name it)
+
+    def __post_init__(self) -> None:
+        check_fields(self, {"n_segments": (lambda v: v is None or v >= 1, "null or at least 1"),
+                            "workers": (lambda v: v >= 1, "at least 1"), "compactness": (lambda v: v > 0, "> 0"),
+                            "timeout_s": (lambda v: v > 0, "> 0 seconds")})

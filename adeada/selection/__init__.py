@@ -10,14 +10,14 @@ from adeada.lazy import lazy_getattr
 
 from .budget import BudgetError, PoolExhaustedError, density_share, round_budget, split_budget, take_until
 from .category_budget import class_budgets, round_robin, sigma
-from .config import DensityConfig, SelectionConfig
+from .config import AdeadaConfig, AdeadaPlusConfig, DensityConfig, SelectionConfig
 from .stats import RegionStats, RegionStatsError
 from .strategies import STRATEGIES, get_strategy, strategy_class
 from .types import Selection, SelectionContext
 
 __all__ = [
     "BudgetError", "PoolExhaustedError", "density_share", "round_budget", "split_budget", "take_until",
-    "class_budgets", "round_robin", "sigma", "DensityConfig", "SelectionConfig", "DensityEstimator",
+    "class_budgets", "round_robin", "sigma", "AdeadaConfig", "AdeadaPlusConfig", "DensityConfig", "SelectionConfig", "DensityEstimator",
     "make_estimator", "n_components_for", "DensityFitTimeout", "DensityResult", "density_scores",
     "RegionStats", "RegionStatsError", "Selection", "SelectionContext", "compute_region_stats",
     "get_strategy", "strategy_class", "STRATEGIES",

@@ -37,8 +37,8 @@ def density_share(round_k: int, alpha: float, beta: float) -> float:
     return float(min(1.0, max(0.0, alpha * 2.0 ** (-beta * (round_k - 1)))))
 
 
-# selection.schedule: the density part's share of round k's budget, by the names of the paper's
-# supplementary Table 5 ("fixed" is any constant share, selection.density_fraction).
+# selection.adeada.schedule: the density part's share of round k's budget, by the names of the paper's
+# supplementary Table 5 ("fixed" is any constant share, selection.adeada.density_fraction).
 SCHEDULES = ("half_decay", "linear_decay", "even", "fixed")
 
 
@@ -49,7 +49,7 @@ def schedule_share(schedule: str, round_k: int, alpha: float, beta: float, fixed
     - ``linear_decay``: alpha * (1 - 0.2 (k - 1)), the paper's "linear decay" (1.0, then minus 0.2
       a round: 1.0, 0.8, 0.6, 0.4, 0.2 over five rounds);
     - ``even``: 0.5 every round ("even distribution", the paper's row (d));
-    - ``fixed``: ``fixed`` every round (``selection.density_fraction``).
+    - ``fixed``: ``fixed`` every round (``selection.adeada.density_fraction``).
 
     Raises:
         BudgetError: an unknown schedule, or k < 1.
@@ -64,7 +64,7 @@ def schedule_share(schedule: str, round_k: int, alpha: float, beta: float, fixed
         return 0.5
     if schedule == "fixed":
         return float(min(1.0, max(0.0, fixed)))
-    raise BudgetError(f"selection.schedule={schedule!r}; expected one of {', '.join(SCHEDULES)}")
+    raise BudgetError(f"selection.adeada.schedule={schedule!r}; expected one of {', '.join(SCHEDULES)}")
 
 
 def split_budget(budget: int, share: float) -> tuple[int, int]:

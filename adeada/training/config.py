@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Optional, Union
 
+from adeada.configtools import SIZE, check_fields, is_size
+
 
 @dataclass
 class TrainConfig:
@@ -71,6 +73,21 @@ class TrainConfig:
     device: str = "auto"
     average_last: float = 0.0
 
+    def __post_init__(self) -> None:
+        # used twice in a run config (finetune, warmup.train): the loader puts the path in front
+        check_fields(self, {
+            "iterations": (lambda v: v >= 1, "at least 1"),
+            "batch_size": (lambda v: v >= 1, "at least 1"),
+            "target_batch_size": (lambda v: v is None or v >= 1, "null or at least 1"),
+            "lr": (lambda v: v > 0, "a learning rate > 0"),
+            "log_every": (lambda v: v >= 1, "at least 1"),
+            "checkpoint_every": (lambda v: v >= 0, ">= 0 (0 = only at the end)"),
+            "num_workers": (lambda v: v >= 0, ">= 0"),
+            "resize": (lambda v: v is None or is_size(v), SIZE),
+            "crop_size": (lambda v: v is None or is_size(v), SIZE),
+            "average_last": (lambda v: 0 <= v <= 1, "a share of the steps in [0, 1]"),
+        })
+
 
 @dataclass
 class WarmupConfig:
@@ -92,3 +109,8 @@ class WarmupConfig:
     disc_lr: float = 2.5e-4
     disc_betas: list[float] = field(default_factory=lambda: [0.9, 0.99])
     disc_channels: int = 64
+
+    SECTION = "warmup"  # its place in the run config (messages name it)
+
+    def __post_init__(self) -> None:
+        check_fields(self, {"lambda_adv": (lambda v: v >= 0, ">= 0")})

@@ -82,14 +82,14 @@ def test_a_sweeps_rows_are_the_runs_made_one_by_one(tmp_path):
 
     path = write_tiny_config(tmp_path)
     cfg = load_run_config(path)
-    run_compare(cfg, tmp_path / "sweep", ["adeada"], [0], progress=False, sweeps=["selection.alpha=0.5,0"])
+    run_compare(cfg, tmp_path / "sweep", ["adeada"], [0], progress=False, sweeps=["selection.adeada.alpha=0.5,0"])
     rows = read_csv(tmp_path / "sweep" / "results.csv")
     assert list(dict.fromkeys(r["strategy"] for r in rows)) == ["adeada[alpha=0.5]", "adeada[alpha=0]"]
     assert (tmp_path / "sweep" / "adeada[alpha=0]" / "seed0" / "metrics.csv").exists()
     assert "adeada[alpha=0.5]" in (tmp_path / "sweep" / "table.md").read_text()
     for value in ("0.5", "0"):
         alone = tmp_path / f"alone{value}"
-        run_compare(load_run_config(path, [f"selection.alpha={value}"]), alone, ["adeada"], [0], progress=False)
+        run_compare(load_run_config(path, [f"selection.adeada.alpha={value}"]), alone, ["adeada"], [0], progress=False)
         mine = [(r["round"], r["miou"]) for r in rows if r["strategy"] == f"adeada[alpha={value}]"]
         assert mine == [(r["round"], r["miou"]) for r in read_csv(alone / "results.csv")]
     # alpha = 0 gives the density part nothing: the two rows did differ
@@ -97,10 +97,11 @@ def test_a_sweeps_rows_are_the_runs_made_one_by_one(tmp_path):
 
 
 @pytest.mark.parametrize("sweep, message", [
-    ("selection.alhpa=0,1", "alhpa"),
-    ("selection.alpha=0,abc", "selection.alpha"),
-    ("selection.alpha", "expected KEY=V1,V2"),
-    ("selection.alpha=0,,1", "expected KEY=V1,V2"),
+    ("selection.adeada.alhpa=0,1", "alhpa"),
+    ("selection.adeada.alpha=0,abc", "selection.adeada.alpha: expected a number, got 'abc'"),
+    ("selection.adeada.alpha=0,-1", "selection.adeada.alpha=-1.0; expected >= 0"),
+    ("selection.adeada.alpha", "expected KEY=V1,V2"),
+    ("selection.adeada.alpha=0,,1", "expected KEY=V1,V2"),
     ("selection.strategy=rand,ent", "set by each cell itself"),
     ("loop.warmup_checkpoint=/a/x.pth", "may not hold '/'"),
 ])
@@ -154,6 +155,7 @@ def test_a_sweep_the_strategy_overrides_is_refused_before_any_work(tmp_path, cap
     out = tmp_path / "cmp"
     # row (d) is the even split by definition: a swept schedule would be relabelled, not run
     code = main(["--quiet", "compare", "--config", str(write_tiny_config(tmp_path)), "--strategies", "adeada_d",
-                 "--seeds", "0", "--sweep", "selection.schedule=linear_decay,half_decay", "--out", str(out)])
+                 "--seeds", "0", "--sweep", "selection.adeada.schedule=linear_decay,half_decay", "--out", str(out)])
     err = capsys.readouterr().err
-    assert code == 2 and "strategy 'adeada_d' sets selection.schedule itself (to 'even')" in err and not out.exists()
+    assert code == 2 and not out.exists()
+    assert "selection.adeada.schedule='linear_decay' is not what strategy 'adeada_d' runs with (its preset sets 'even')" in err

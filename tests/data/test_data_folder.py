@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from _data_fixtures import H, W, label_with, write_label, write_rgb
 
+from adeada.data.config import CamVidOptions, FolderOptions
 from adeada.data import (
     DatasetConfig,
     DatasetError,
@@ -75,15 +76,15 @@ def test_folder_bad_inputs(tree):
 
 
 def test_build_dataset_kinds(tree, tmp_path):
-    cfg = DatasetConfig(kind="folder", images_dir=str(tree / "images"), labels_dir=str(tree / "labels"),
-                        classes=CLASSES, image_suffix="_image", label_suffix="_label", ignore_value=9,
-                        remap={5: 2}, max_images=2)
+    cfg = DatasetConfig(kind="folder", max_images=2, folder=FolderOptions(
+        images_dir=str(tree / "images"), labels_dir=str(tree / "labels"), classes=CLASSES, image_suffix="_image",
+        label_suffix="_label", ignore_value=9, remap={5: 2}))
     ds = build_dataset(cfg)
     # max_images keeps evenly spaced images: the first and the last.
     assert [ds.image_id(i) for i in range(len(ds))] == ["city_a__f1", "city_b__f1"]
-    with pytest.raises(DatasetError, match="needs 'classes'"):
-        build_dataset(DatasetConfig(kind="folder", images_dir="a", labels_dir="b"))
-    with pytest.raises(DatasetError, match="needs 'root'"):
+    with pytest.raises(DatasetError, match="needs 'folder.classes'"):
+        build_dataset(DatasetConfig(kind="folder", folder=FolderOptions(images_dir="a", labels_dir="b")))
+    with pytest.raises(DatasetError, match="needs 'cityscapes.root'"):
         build_dataset(DatasetConfig(kind="cityscapes"))
     with pytest.raises(DatasetError, match="unknown dataset kind 'kitti'"):
         build_dataset(DatasetConfig(kind="kitti"))  # type: ignore[arg-type]
@@ -94,5 +95,5 @@ def test_build_dataset_kinds(tree, tmp_path):
     camvid_root = tmp_path / "cv"
     write_rgb(camvid_root / "test" / "0001TP_008550.png")
     write_label(camvid_root / "testannot" / "0001TP_008550.png", label_with([1]))
-    ds = build_dataset(DatasetConfig(kind="camvid", root=str(camvid_root), preset="dusk_test"))
+    ds = build_dataset(DatasetConfig(kind="camvid", camvid=CamVidOptions(root=str(camvid_root), preset="dusk_test")))
     assert len(ds) == 1 and ds.load_label(0)[0, 0] == 1

@@ -163,20 +163,103 @@ def test_camvid_unknown_value(camvid):
         ds.load_label(0)
 
 
-def test_a_new_layout_is_one_builder_plus_one_registry_line(monkeypatch):
+def test_a_new_layout_is_one_builder_plus_its_registry_lines(monkeypatch):
     import dataclasses
 
     from adeada.config import load_run_config
     from adeada.data import LAYOUTS, build_dataset, demo
+    from adeada.data.config import LAYOUT_SECTIONS
 
     def small_demo(cfg):
         """A toy layout: the demo domains at a fixed small size."""
         return demo.from_config(dataclasses.replace(cfg, demo=dataclasses.replace(cfg.demo, size=[16, 24])))
 
-    monkeypatch.setitem(LAYOUTS, "small_demo", small_demo)  # the one registry line
+    monkeypatch.setitem(LAYOUTS, "small_demo", small_demo)  # the registry line
+    monkeypatch.setitem(LAYOUT_SECTIONS, "small_demo", ("demo",))  # and the section it reads
     cfg = load_run_config(None, ["data.target_pool.kind=small_demo"])  # the config check accepts it
     ds = build_dataset(cfg.data.target_pool)
     assert ds.load_image(0).shape == (16, 24, 3) and len(ds) == cfg.data.target_pool.demo.n_source
     monkeypatch.delitem(LAYOUTS, "small_demo")
     with pytest.raises(ValueError, match="data.target_pool.kind='small_demo'; expected one of cityscapes"):
         load_run_config(None, ["data.target_pool.kind=small_demo"])
+
+
+def test_every_layout_reads_only_its_own_section_and_the_common_fields(cityscapes, gta5, camvid, tmp_path):
+    """Walk LAYOUTS: build each layout from a tiny tree with a config that notes what is read. The
+    common fields are read by every layout; a section's fields by its own layout only (so no
+    field of data.X is read by some kinds and not others)."""
+    import dataclasses
+
+    from adeada.data import LAYOUTS, build_dataset
+    from adeada.data.config import (
+        LAYOUT_SECTIONS, CamVidOptions, CityscapesOptions, DatasetConfig, FolderOptions, GTA5Options, SynthiaOptions,
+    )
+    from tests.recording import recording
+
+    synthia = tmp_path / "synthia"
+    write_rgb(synthia / "RGB" / "0000000.png")
+    write_png16(synthia / "GT" / "LABELS" / "0000000.png", np.zeros((H, W, 3), np.uint16))
+    folder = tmp_path / "folder"
+    write_rgb(folder / "img" / "a.png")
+    write_label(folder / "gt" / "a.png", label_with([0, 1]))
+    configs = {
+        "cityscapes": DatasetConfig(kind="cityscapes", cityscapes=CityscapesOptions(root=str(cityscapes))),
+        "gta5": DatasetConfig(kind="gta5", gta5=GTA5Options(root=str(gta5))),
+        "synthia": DatasetConfig(kind="synthia", synthia=SynthiaOptions(root=str(synthia))),
+        "camvid": DatasetConfig(kind="camvid", camvid=CamVidOptions(root=str(camvid), split="test")),
+        "folder": DatasetConfig(kind="folder", folder=FolderOptions(images_dir=str(folder / "img"),
+                                                                    labels_dir=str(folder / "gt"), classes=["a", "b"])),
+        "demo": DatasetConfig(kind="demo"),
+    }
+    assert set(configs) == set(LAYOUTS) == set(LAYOUT_SECTIONS)
+    sections = set(LAYOUT_SECTIONS)
+    for kind, cfg in configs.items():
+        seen: set[str] = set()
+        rec = recording(cfg, seen)
+        seen.clear()
+        assert len(build_dataset(rec)) >= 1
+        assert {"kind", "max_images"} <= seen, kind
+        foreign = {s.split(".")[0] for s in seen if "." in s} - set(LAYOUT_SECTIONS[kind])
+        assert not foreign & sections, f"layout {kind} reads {sorted(foreign)}"
+        assert any(s.startswith(f"{kind}.") for s in seen), f"layout {kind} reads nothing of its own section"
+    assert [f.name for f in dataclasses.fields(DatasetConfig) if f.name not in sections] == ["kind", "max_images"]
+
+
+def test_a_setting_of_another_layout_is_one_line_naming_the_kind(tmp_path, caplog):
+    from adeada.config import load_run_config
+    from adeada.configtools import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        load_run_config(None, ["data.source.camvid.root=/x"])
+    assert str(err.value) == "--set override: data.source.camvid.root='/x' is read only by kind camvid, not by kind 'demo'"
+    old = tmp_path / "old.yaml"  # the flat layout of configs written before the sections
+    old.write_text("data:\n  source: {kind: camvid, root: /data/camvid, preset: day_train, list_file: null}\n")
+    with caplog.at_level("WARNING"):
+        cfg = load_run_config(old)
+    assert (cfg.data.source.camvid.root, cfg.data.source.camvid.preset) == ("/data/camvid", "day_train")
+    assert [r.getMessage().split(": ", 2)[-1] for r in caplog.records] == [
+        "data.source.root -> data.source.camvid.root; rename it", "data.source.preset -> data.source.camvid.preset; rename it"]
+    old.write_text("data:\n  source: {kind: camvid, root: /data/camvid, list_file: my.txt}\n")
+    with pytest.raises(ConfigError, match=r"data\.source\.list_file='my\.txt' is read only by kind gta5 or synthia, "
+                                          r"not by kind 'camvid'"):
+        load_run_config(old)
+
+
+def test_a_variant_that_switches_the_layout_does_not_inherit_the_old_layouts_settings(tmp_path):
+    from adeada.config import load_run_config
+
+    variant = tmp_path / "v.yaml"
+    variant.write_text("base: camvid_day_dusk\n"
+                       "data:\n  target_pool: {kind: folder, folder: {images_dir: /a, labels_dir: /b, classes: [x]}}\n")
+    cfg = load_run_config(variant)
+    assert cfg.data.target_pool.kind == "folder" and cfg.data.target_pool.camvid.root is None
+    assert cfg.data.source.camvid.preset == "day_train"  # the other datasets keep the base's
+    cfg = load_run_config("camvid_day_dusk", ["data.target_test.kind=folder", "data.target_test.folder.images_dir=/a"])
+    assert cfg.data.target_test.camvid.preset is None and cfg.data.target_test.folder.images_dir == "/a"
+    # the same for the density step's estimator: a file's section of the replaced estimator is
+    # forgotten, while one given on the same command line as the switch is refused (it would be ignored)
+    fast = tmp_path / "fast.yaml"
+    fast.write_text("selection: {density: {estimator: gmm_full_fast, gmm_full_fast: {max_iter: 4}}}\n")
+    assert load_run_config(fast, ["selection.density.estimator=gmm_diag"]).selection.density.gmm_full_fast.max_iter == 2
+    with pytest.raises(ValueError, match="gmm_full_fast.max_iter=4 is read only by estimator gmm_full_fast"):
+        load_run_config(fast, ["selection.density.gmm_full_fast.max_iter=4", "selection.density.estimator=gmm_diag"])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from adeada.selection import SelectionConfig, SelectionContext
-from adeada.selection.config import AdeadaPlusConfig, DensityConfig
+from adeada.selection.config import AdeadaConfig, AdeadaPlusConfig, DensityConfig
 from adeada.selection.stats import RegionStats
 from adeada.selection.strategies import get_strategy
 from adeada.selection.strategies.adeada_plus import relative_mass_class, unsureness_by_class
@@ -142,7 +142,7 @@ def test_the_margin_row_is_adeada_plus_with_the_margin_ranking():
 
 
 def test_an_unknown_uncertainty_ranking_is_refused_naming_the_key():
-    with pytest.raises(ValueError, match="selection.adeada_plus.uncertainty must be one of entropy, margin, confidence, ripu, got 'bald'"):
+    with pytest.raises(ValueError, match="selection.adeada_plus.uncertainty='bald'; expected entropy, margin, confidence or ripu"):
         get_strategy("adeada_plus", _cfg(uncertainty="bald"))
 
 
@@ -151,7 +151,9 @@ def test_the_diag_row_is_adeada_plus_with_diagonal_mixtures_and_the_default_keep
     ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 13 == 0)
     plus = get_strategy("adeada_plus", _cfg())
     diag = get_strategy("adeada_plus_diag", _cfg())
-    assert (plus.cfg.density.estimator, diag.cfg.density.estimator) == ("gmm_full", "gmm_diag")
+    assert (plus.density.estimator, diag.density.estimator) == ("gmm_full", "gmm_diag")
+    assert diag.cfg.density.estimator == "gmm_full"  # the row's preset sits beside the run's settings
+    assert diag.runs_with().density.estimator == "gmm_diag"
     # the row is exactly "ADeADA+ with selection.density.estimator: gmm_diag"
     same = get_strategy("adeada_plus", SelectionConfig(density=DensityConfig(n_jobs=1, estimator="gmm_diag")))
     a, b = diag.select(tgt, 5000, ctx), same.select(tgt, 5000, ctx)
@@ -160,7 +162,7 @@ def test_the_diag_row_is_adeada_plus_with_diagonal_mixtures_and_the_default_keep
 
 
 def test_an_unknown_estimator_is_refused_naming_the_key():
-    with pytest.raises(ValueError, match="selection.adeada_plus.estimator must be one of gmm_full"):
+    with pytest.raises(ValueError, match="selection.adeada_plus.estimator='gmm_ful'; expected null or one of gmm_full"):
         get_strategy("adeada_plus", _cfg(estimator="gmm_ful"))
 
 
@@ -215,7 +217,7 @@ def test_relative_mass_grouping_lets_the_density_part_buy_a_class_never_ranked_f
 
 
 def test_an_unknown_grouping_is_refused_naming_the_key():
-    with pytest.raises(ValueError, match="selection.adeada_plus.grouping must be argmax or relative_mass, got 'soft'"):
+    with pytest.raises(ValueError, match="selection.adeada_plus.grouping='soft'; expected argmax or relative_mass"):
         get_strategy("adeada_plus", _cfg(grouping="soft"))
 
 
@@ -274,7 +276,7 @@ def test_the_gain_split_follows_last_rounds_error_rates_within_its_bounds():
         tgt, budget, SelectionContext(round=1, source=src)).rows)
     assert get_strategy("adeada_plus_gain").requires == {"source", "part_errors"}
     # a row with one part has nothing to split: the measurement does not move its share
-    only_density = dataclasses.replace(_cfg(gain_split=True), use_uncertainty=False)
+    only_density = dataclasses.replace(_cfg(gain_split=True), adeada=AdeadaConfig(use_uncertainty=False))
     assert get_strategy("adeada_plus", only_density).select(tgt, budget, ctx).diagnostics["density_share"] == 1.0
-    with pytest.raises(ValueError, match="gain_split needs fixed_split: true"):
+    with pytest.raises(ValueError, match="selection.adeada_plus.gain_split=True; expected false unless fixed_split is true"):
         get_strategy("adeada_plus_gain", _cfg(fixed_split=False))

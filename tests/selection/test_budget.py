@@ -74,11 +74,11 @@ def test_the_schedules_by_the_papers_names_on_a_hand_computed_example():
 
 def test_linear_decay_spends_its_round_budgets_as_computed_by_hand():
     from adeada.selection import SelectionConfig, SelectionContext, get_strategy
-    from adeada.selection.config import DensityConfig
+    from adeada.selection.config import AdeadaConfig, DensityConfig
     from selection_testkit import random_table
 
     tgt, src = random_table(1500, seed=21), random_table(1500, seed=22)
-    cfg = SelectionConfig(schedule="linear_decay", density=DensityConfig(n_jobs=1, estimator="gmm_diag"))
+    cfg = SelectionConfig(adeada=AdeadaConfig(schedule="linear_decay"), density=DensityConfig(n_jobs=1, estimator="gmm_diag"))
     for k, b_d in ((1, 10_000), (3, 6_000), (5, 2_000)):  # 1.0, 0.6, 0.2 of 10,000 pixels
         sel = get_strategy("adeada", cfg).select(tgt, 10_000, SelectionContext(round=k, source=src))
         assert (sel.diagnostics["budget_density"], sel.diagnostics["budget_uncertainty"]) == (b_d, 10_000 - b_d)

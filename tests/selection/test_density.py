@@ -3,6 +3,7 @@ import pytest
 from sklearn.mixture import GaussianMixture
 
 from adeada.selection import DensityConfig, RegionStats, SelectionConfig, SelectionContext, density_scores
+from adeada.selection.config import GmmFullFastOptions, GmmFullOptions, PcaGmmOptions
 from adeada.selection.strategies import get_strategy
 
 
@@ -98,7 +99,7 @@ def test_spawned_pool_gives_the_serial_result():
 @pytest.mark.parametrize("name", ["pca_gmm", "gmm_diag", "gmm_full_fast"])
 def test_fast_estimators_keep_the_toy_ranking(name):
     tgt, src = two_domain_toy(D=8)
-    res = density_scores(tgt, src, None, DensityConfig(estimator=name, pca_dim=4, n_jobs=1))
+    res = density_scores(tgt, src, None, DensityConfig(estimator=name, n_jobs=1, **({"pca_gmm": PcaGmmOptions(dim=4)} if name == "pca_gmm" else {})))
     assert set(np.argsort(-res.pi, kind="stable")[:30]) == set(range(150, 180))
 
 
@@ -126,7 +127,7 @@ def test_torch_em_equals_sklearn_step_for_step(n):
 def test_torch_backend_gives_the_default_scores():
     tgt, src = two_domain_toy(D=5)
     a = density_scores(tgt, src, None, DensityConfig(n_jobs=1))
-    b = density_scores(tgt, src, None, DensityConfig(backend="torch", n_jobs=1))
+    b = density_scores(tgt, src, None, DensityConfig(gmm_full=GmmFullOptions(backend="torch"), n_jobs=1))
     np.testing.assert_allclose(b.pi, a.pi, rtol=1e-8, atol=1e-8)
     np.testing.assert_allclose(b.kl, a.kl, rtol=1e-8)
 
@@ -135,13 +136,14 @@ def test_fast_setting_is_the_sampled_mixed_precision_mixture():
     from adeada.selection.density.estimators import fit_caps, make_estimator
     from adeada.selection.density.fast_gmm import SampledGaussianMixture
 
-    est = make_estimator(DensityConfig(estimator="gmm_full_fast", fast_max_iter=2), 3)
+    est = make_estimator(DensityConfig(estimator="gmm_full_fast", gmm_full_fast=GmmFullFastOptions(max_iter=2)), 3)
     assert isinstance(est, SampledGaussianMixture) and est.max_iter == 2
     assert isinstance(make_estimator(DensityConfig(), 3), GaussianMixture)  # the default stays scikit-learn's
     assert fit_caps(DensityConfig()) == (None, None)  # the authors' recipe fits on everything
-    assert fit_caps(DensityConfig(estimator="gmm_full_fast", fast_fit_regions=500, max_target_regions=300)) == (500, 300)
-    with pytest.raises(ValueError, match="backend"):
-        make_estimator(DensityConfig(backend="jax"), 3)
+    assert fit_caps(DensityConfig(estimator="gmm_full_fast", gmm_full_fast=GmmFullFastOptions(fit_regions=500),
+                                   max_target_regions=300)) == (500, 300)
+    with pytest.raises(ValueError, match="selection.density.gmm_full.backend='jax'; expected sklearn or torch"):
+        GmmFullOptions(backend="jax")
     with pytest.raises(ValueError, match="gmm_full_fast"):  # the message lists the registered names
         make_estimator(DensityConfig(estimator="kde"), 3)
 
@@ -153,11 +155,12 @@ def test_fast_setting_gives_the_same_scores_in_a_worker_pool_as_in_process():
     t_pred, s_pred = rng.integers(0, C, 600), rng.integers(0, C, 3000)
     tgt = _domain((rng.normal(size=(600, 6)) + t_pred[:, None]).astype(np.float32), t_pred, C)
     src = _domain((rng.normal(size=(3000, 6)) * 1.2 + s_pred[:, None]).astype(np.float32), s_pred, C)
-    cfg = dict(estimator="gmm_full_fast", fast_fit_regions=400)
+    cfg = dict(estimator="gmm_full_fast", gmm_full_fast=GmmFullFastOptions(fit_regions=400))
     a = density_scores(tgt, src, None, DensityConfig(n_jobs=1, **cfg))
     b = density_scores(tgt, src, None, DensityConfig(n_jobs=2, timeout_s=120, **cfg))
     np.testing.assert_allclose(a.pi, b.pi, rtol=1e-9)
-    c = density_scores(tgt, src, None, DensityConfig(n_jobs=1, estimator="gmm_full_fast", fast_fit_regions=None))
+    c = density_scores(tgt, src, None, DensityConfig(n_jobs=1, estimator="gmm_full_fast",
+                                                     gmm_full_fast=GmmFullFastOptions(fit_regions=None)))
     assert not np.allclose(a.pi, c.pi)  # the cap is really applied
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from adeada.selection import (DensityConfig, PoolExhaustedError, RegionStats, SelectionConfig,
                               SelectionContext)
+from adeada.selection.config import AdeadaConfig
 from adeada.selection.strategies import STRATEGIES, get_strategy
 from selection_testkit import random_table, time_limit
 
@@ -144,7 +145,7 @@ def test_ablation_rows_behave_as_table_2():
             [1.0, 1.0, 0.5, 0.5 ** (k - 1)]
     # category balance: (b) weighs every scored class alike, (c) and (d) by sigma(KL) (Eq. 6; with
     # sigma = relu, as the authors' int(log10 KL) is 1 for every class of a random table)
-    relu = dataclasses.replace(FAST, sigma="relu")
+    relu = dataclasses.replace(FAST, adeada=AdeadaConfig(sigma="relu"))
     w_b, w_c, w_d = (np.asarray(get_strategy(n, relu).select(tgt, budget, SelectionContext(round=2, source=src))
                                 .diagnostics["class_weights"]) for n in ("adeada_b", "adeada_c", "adeada_d"))
     assert len(set(w_b[w_b > 0].tolist())) == 1 and len(set(w_c[w_c > 0].tolist())) > 1
@@ -155,7 +156,7 @@ def test_ablation_rows_behave_as_table_2():
 
 def test_authors_round_robin_mode_runs_and_stays_in_budget():
     tgt, src = random_table(1500, seed=14), random_table(1500, seed=15)
-    cfg = dataclasses.replace(FAST, balance_mode="authors_round_robin")
+    cfg = dataclasses.replace(FAST, adeada=AdeadaConfig(balance_mode="authors_round_robin"))
     with time_limit(20):
         sel = get_strategy("adeada", cfg).select(tgt, 10_000, SelectionContext(source=src))
     _check(sel, tgt, 10_000)

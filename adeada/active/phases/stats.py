@@ -71,7 +71,7 @@ def _shared_stats(ctx: RunContext, warmup: str | None, dataset: str, flags: dict
     if warmup is None:
         return compute()
     cfg = ctx.cfg
-    key = config_hash(STATS_CACHE_VERSION, warmup, getattr(cfg.data, dataset),
+    key = config_hash(STATS_CACHE_VERSION, warmup, getattr(cfg.data, dataset).flat_settings(),
                       cfg.regions, cfg.model, cfg.loop.stats_resize, cfg.selection.feature_dtype, flags, length=20)
     path = ctx.cache_dir / "region_stats" / f"{dataset}-{key}.npz"
     if path.exists():

@@ -29,23 +29,24 @@ def n_components_for(n_target: int, cfg: DensityConfig) -> int:
 
 def _gmm(cov: str):
     def build(cfg: DensityConfig, n_components: int) -> DensityEstimator:
-        if cfg.backend == "torch" and cov == "full":
+        if cov == "full" and cfg.gmm_full.backend == "torch":
             from .torch_gmm import TorchGaussianMixture  # lazy: sklearn-only workers never import torch
 
             return TorchGaussianMixture(n_components=n_components, random_state=cfg.random_state,
                                         max_iter=cfg.max_iter, tol=cfg.tol, reg_covar=cfg.reg_covar,
-                                        device=resolve_device(cfg.device), precision=cfg.precision)
+                                        device=resolve_device(cfg.gmm_full.device),
+                                        precision=cfg.gmm_full.precision)
         # The authors' settings: random_state=0, n_init=1, max_iter=200, rest default.
         return GaussianMixture(n_components=n_components, covariance_type=cov, random_state=cfg.random_state,
                                n_init=1, max_iter=cfg.max_iter, tol=cfg.tol, reg_covar=cfg.reg_covar)
-    build.torch_capable = cov == "full"  # backend: torch runs it (see uses_torch)
+    build.torch_capable = cov == "full"  # gmm_full.backend: torch runs it (see uses_torch)
     return build
 
 
 def _gmm_full_fast(cfg: DensityConfig, n_components: int) -> DensityEstimator:
     # The samples are drawn before (fit_caps: density_scores and fit_class), so it fits all it is given.
     return SampledGaussianMixture(n_components=n_components, random_state=cfg.random_state,
-                                  max_iter=min(cfg.max_iter, cfg.fast_max_iter), max_fit_regions=None,
+                                  max_iter=min(cfg.max_iter, cfg.gmm_full_fast.max_iter), max_fit_regions=None,
                                   tol=cfg.tol, reg_covar=cfg.reg_covar)
 
 
@@ -68,28 +69,27 @@ def make_estimator(cfg: DensityConfig, n_components: int) -> DensityEstimator:
     """
     if cfg.estimator not in ESTIMATORS:
         raise ValueError(f"unknown density estimator {cfg.estimator!r}; expected one of {', '.join(ESTIMATORS)}")
-    if cfg.backend not in ("sklearn", "torch"):
-        raise ValueError(f"unknown density backend {cfg.backend!r}; expected sklearn or torch")
     return ESTIMATORS[cfg.estimator](cfg, n_components)
 
 
 def uses_torch(cfg: DensityConfig) -> bool:
     """Whether the fits of ``cfg`` run torch (worker processes then need torch's thread settings)."""
-    return cfg.backend == "torch" and getattr(ESTIMATORS.get(cfg.estimator), "torch_capable", False)
+    return bool(getattr(ESTIMATORS.get(cfg.estimator), "torch_capable", False)) and cfg.gmm_full.backend == "torch"
 
 
 def fit_caps(cfg: DensityConfig) -> tuple[Optional[int], Optional[int]]:
     """(source, target) caps on the regions a class's two mixtures are fitted on (None = all).
 
     ``max_source_regions`` / ``max_target_regions`` apply to every estimator; ``gmm_full_fast``
-    adds its own ``fast_fit_regions``. The samples are drawn by :func:`~.fast_gmm.take_sample` with
+    adds its own ``gmm_full_fast.fit_regions``. The samples are drawn by :func:`~.fast_gmm.take_sample` with
     ``random_state`` (source, in ``density_scores``) and ``random_state + 1`` (target, in
     :func:`fit_class`).
     """
     src, tgt = cfg.max_source_regions, cfg.max_target_regions
-    if cfg.estimator == "gmm_full_fast" and cfg.fast_fit_regions is not None:
-        src = cfg.fast_fit_regions if src is None else min(src, cfg.fast_fit_regions)
-        tgt = cfg.fast_fit_regions if tgt is None else min(tgt, cfg.fast_fit_regions)
+    cap = cfg.gmm_full_fast.fit_regions if cfg.estimator == "gmm_full_fast" else None
+    if cap is not None:
+        src = cap if src is None else min(src, cap)
+        tgt = cap if tgt is None else min(tgt, cap)
     return src, tgt
 
 
@@ -159,8 +159,8 @@ def fit_class(target_all: np.ndarray, source: np.ndarray, query: np.ndarray,
         Xt, Xs, Xq = (a.astype(np.float64) for a in (Xt, Xs, Xq))
     res_t = res_s = res_q = None
     if cfg.estimator == "pca_gmm":
-        proj = ClassProjection(cfg.pca_dim, seed=cfg.random_state).fit(np.concatenate([Xt, Xs]))
-        dropped = (Xt.shape[1] - proj.components_.shape[0]) if cfg.pca_residual else 0
+        proj = ClassProjection(cfg.pca_gmm.dim, seed=cfg.random_state).fit(np.concatenate([Xt, Xs]))
+        dropped = (Xt.shape[1] - proj.components_.shape[0]) if cfg.pca_gmm.residual else 0
         Yt, Yq, Ys = proj.transform(Xt), proj.transform(Xq), proj.transform(Xs) if len(Xs) else Xs
         res_t, res_q = proj.residual2(Xt, Yt), proj.residual2(Xq, Yq)
         res_s = proj.residual2(Xs, Ys) if len(Xs) else None

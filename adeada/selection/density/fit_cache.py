@@ -16,7 +16,6 @@ whose process has died (same host) or that is older than the waiter's patience i
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -50,7 +49,8 @@ def _code_versions(cfg: DensityConfig) -> dict:
 
 def fit_key(target: np.ndarray, source: np.ndarray, cfg: DensityConfig) -> str:
     """A hash of one class's fit inputs: both feature arrays (values, dtype, shape) and the settings."""
-    settings = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in _NOT_IN_KEY}
+    # The flat layout the settings had when the cache was first keyed: older fits stay valid.
+    settings = {k: v for k, v in cfg.flat_settings().items() if k not in _NOT_IN_KEY}
     h = hashlib.blake2b(digest_size=20)
     h.update(json.dumps([settings, _code_versions(cfg)], sort_keys=True, default=str).encode())
     for arr in (target, source):

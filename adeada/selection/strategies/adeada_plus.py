@@ -45,7 +45,7 @@ import dataclasses
 
 import numpy as np
 
-from ..config import SelectionConfig
+from ..config import AdeadaPlusConfig, SelectionConfig
 from ..stats import RegionStats
 from ..types import Selection, SelectionContext
 from .density_aware import ADeADA
@@ -59,51 +59,38 @@ class ADeADAPlus(ADeADA):
     plus_preset: dict = {}
 
     def __init__(self, cfg: SelectionConfig) -> None:
-        plus = dataclasses.replace(cfg.adeada_plus, **self.plus_preset)
-        if plus.grouping not in ("argmax", "relative_mass"):
-            raise ValueError(f"selection.adeada_plus.grouping must be argmax or relative_mass, got {plus.grouping!r}")
-        if plus.uncertainty not in UNCERTAINTY_RANKINGS:
-            raise ValueError(f"selection.adeada_plus.uncertainty must be one of {', '.join(UNCERTAINTY_RANKINGS)}, "
-                             f"got {plus.uncertainty!r}")
-        if plus.gain_split and not 0.0 <= plus.gain_min_share <= 0.5:
-            raise ValueError(f"selection.adeada_plus.gain_min_share must be in [0, 0.5], got {plus.gain_min_share}")
-        if plus.gain_split and not plus.fixed_split:
-            raise ValueError("selection.adeada_plus.gain_split needs fixed_split: true (it replaces the fixed "
-                             "fraction from round 2 on, not Eq. 7's schedule)")
-        if not 0.0 <= plus.density_fraction <= 1.0:
-            raise ValueError(f"selection.adeada_plus.density_fraction must be in [0, 1], got {plus.density_fraction}")
-        over: dict = {"adeada_plus": plus}
+        super().__init__(cfg)
+        #: ADeADA+'s settings this row runs with: ``cfg.adeada_plus`` with the row's preset over it
+        #: (the section validates itself: a bad combination is refused here too).
+        self.plus: AdeadaPlusConfig = dataclasses.replace(cfg.adeada_plus, **self.plus_preset)
+        plus = self.plus
         if plus.fixed_split:
-            over.update(schedule="fixed", density_fraction=plus.density_fraction)
+            self.opts = dataclasses.replace(self.opts, schedule="fixed", density_fraction=plus.density_fraction)
         if plus.estimator is not None:
-            from ..density.estimators import ESTIMATORS
+            self.density = dataclasses.replace(cfg.density, estimator=plus.estimator)
 
-            if plus.estimator not in ESTIMATORS:
-                raise ValueError(f"selection.adeada_plus.estimator must be one of {', '.join(ESTIMATORS)} "
-                                 f"or null, got {plus.estimator!r}")
-            over["density"] = dataclasses.replace(cfg.density, estimator=plus.estimator)
-        super().__init__(dataclasses.replace(cfg, **over))
+    def runs_with(self) -> SelectionConfig:
+        return dataclasses.replace(super().runs_with(), adeada_plus=self.plus)
 
     @property
     def requires(self) -> frozenset[str]:
-        plus, extra = self.cfg.adeada_plus, set()
-        if plus.uncertainty == "ripu" and self.cfg.use_uncertainty:
+        plus, extra = self.plus, set()
+        if plus.uncertainty == "ripu" and self.opts.use_uncertainty:
             extra.add("impurity")  # the statistics pass adds RIPU's terms
         if plus.gain_split:
             extra.add("part_errors")  # the loop measures last round's picks
         return super().requires | extra
 
     def components(self) -> dict[str, bool]:
-        return {**super().components(), "confidence discount": self.cfg.adeada_plus.learnt_discount}
+        return {**super().components(), "confidence discount": self.plus.learnt_discount}
 
     def _density_share(self, ctx: SelectionContext) -> float:
         share = super()._density_share(ctx)
-        both = self.cfg.use_density and self.cfg.use_uncertainty  # a one-part row has nothing to split
-        return gain_share(ctx.part_errors, self.cfg.adeada_plus.gain_min_share, share) \
-            if self.cfg.adeada_plus.gain_split and both else share
+        both = self.opts.use_density and self.opts.use_uncertainty  # a one-part row has nothing to split
+        return gain_share(ctx.part_errors, self.plus.gain_min_share, share) if self.plus.gain_split and both else share
 
     def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
-        if self.cfg.adeada_plus.grouping == "argmax":
+        if self.plus.grouping == "argmax":
             return super().select(target, budget_pixels, ctx)
         # Only the density part and its class weights read ``pred``; the rows (so the Selection)
         # index the same table.
@@ -112,11 +99,11 @@ class ADeADAPlus(ADeADA):
                               dataclasses.replace(ctx, source=source))
 
     def _uncertainty_scores(self, target: RegionStats) -> np.ndarray:
-        return UNCERTAINTY_RANKINGS[self.cfg.adeada_plus.uncertainty](target)
+        return UNCERTAINTY_RANKINGS[self.plus.uncertainty](target)
 
     def _class_weights(self, target: RegionStats, cand: np.ndarray, kl: np.ndarray, scored: np.ndarray) -> np.ndarray:
         w = super()._class_weights(target, cand, kl, scored)
-        if not self.cfg.adeada_plus.learnt_discount:
+        if not self.plus.learnt_discount:
             return w
         return w * unsureness_by_class(target, cand)
 

@@ -13,7 +13,8 @@ class Strategy:
     """Base class: ``__init__`` only stores settings; ``select`` does the work.
 
     A strategy reads the whole ``SelectionConfig``; a strategy with settings of its own reads
-    them from its section (``cfg.redal``, ``cfg.badge``, ...).
+    them from its section (``cfg.redal``, ``cfg.badge``, ``cfg.adeada``, ...) and never rewrites
+    ``cfg``: a preset over a section is kept beside it (see ``runs_with``).
     """
 
     name = "base"
@@ -23,6 +24,13 @@ class Strategy:
 
     def __init__(self, cfg: SelectionConfig) -> None:
         self.cfg = cfg
+
+    def runs_with(self) -> SelectionConfig:
+        """The settings this strategy really runs with: ``cfg`` with its own preset applied (the
+        paper's ablation rows, ADeADA+); ``cfg`` itself for a strategy without one. What a config
+        check compares with what was asked, so that a value a preset replaces is never ignored
+        silently."""
+        return self.cfg
 
     def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
         raise NotImplementedError

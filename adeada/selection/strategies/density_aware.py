@@ -8,7 +8,7 @@ import numpy as np
 
 from ..budget import candidate_rows, ranked, schedule_share, split_budget, take_until, warn_if_short
 from ..category_budget import class_budgets, round_robin, sigma
-from ..config import SelectionConfig
+from ..config import AdeadaConfig, DensityConfig, SelectionConfig
 from ..stats import RegionStats
 from ..types import Selection, SelectionContext, make_selection
 from .base import Strategy
@@ -38,18 +38,25 @@ class ADeADA(Strategy):
     """
 
     name = "adeada"
-    #: switches set over ``cfg`` (the Table 2 rows below); empty for ADeADA itself.
+    #: ``selection.adeada`` fields set by a row (the Table 2 rows below); empty for ADeADA itself.
     preset: dict = {}
 
     def __init__(self, cfg: SelectionConfig) -> None:
-        super().__init__(dataclasses.replace(cfg, **self.preset) if self.preset else cfg)
+        super().__init__(cfg)
+        #: ADeADA's settings this strategy runs with: ``cfg.adeada`` with the preset over it.
+        self.opts: AdeadaConfig = dataclasses.replace(cfg.adeada, **self.preset) if self.preset else cfg.adeada
+        #: the density step's settings it runs with (ADeADA+ may choose another estimator).
+        self.density: DensityConfig = cfg.density
+
+    def runs_with(self) -> SelectionConfig:
+        return dataclasses.replace(self.cfg, adeada=self.opts, density=self.density)
 
     @property
     def requires(self) -> frozenset[str]:
-        return frozenset({"source"}) if self.cfg.use_density else frozenset()
+        return frozenset({"source"}) if self.opts.use_density else frozenset()
 
     def select(self, target: RegionStats, budget_pixels: int, ctx: SelectionContext) -> Selection:
-        cfg = self.cfg
+        cfg = self.opts
         if not (cfg.use_density or cfg.use_uncertainty):
             raise ValueError("ADeADA with use_density=False and use_uncertainty=False selects nothing")
         cand = candidate_rows(ctx.labelled, len(target))
@@ -63,7 +70,7 @@ class ADeADA(Strategy):
         if b_d > 0:
             from ..density import density_scores  # sklearn loads here, not with the registry
 
-            dens = density_scores(target, ctx.source, ctx.labelled, cfg.density, cache_dir=ctx.cache_dir)
+            dens = density_scores(target, ctx.source, ctx.labelled, self.density, cache_dir=ctx.cache_dir)
             pi = dens.pi
             d_rows = self._density_part(target, cand, pi, dens.kl, dens.scored, b_d, diag)
             # What each predicted class really got (either balance mode): the density budget's spread.
@@ -90,14 +97,14 @@ class ADeADA(Strategy):
     def components(self) -> dict[str, bool]:
         """Which parts of the method this strategy runs, read from its own settings (its preset
         applied): the columns of the paper's Table 2 and of ADeADA+'s ablation table."""
-        cfg = self.cfg
+        cfg = self.opts
         return {"uncertainty": cfg.use_uncertainty, "density": cfg.use_density,
                 "category balance": cfg.category_balance, "dynamic schedule": cfg.schedule == "half_decay",
                 "fixed split": cfg.schedule in ("fixed", "even"), "confidence discount": False}
 
     def _density_share(self, ctx: SelectionContext) -> float:
-        """The round's share of the budget for the density part, by ``selection.schedule``."""
-        cfg = self.cfg
+        """The round's share of the budget for the density part, by ``selection.adeada.schedule``."""
+        cfg = self.opts
         if not cfg.use_density:
             return 0.0
         if not cfg.use_uncertainty:
@@ -110,10 +117,10 @@ class ADeADA(Strategy):
 
     def _class_weights(self, target: RegionStats, cand: np.ndarray, kl: np.ndarray, scored: np.ndarray) -> np.ndarray:
         """Eq. 6's weights sigma(KL_c) (``category_balance``), or 1 for every scored class."""
-        return sigma(self.cfg.sigma, kl) if self.cfg.category_balance else scored.astype(np.float64)
+        return sigma(self.opts.sigma, kl) if self.opts.category_balance else scored.astype(np.float64)
 
     def _density_part(self, target, cand, pi, kl, scored, b_d, diag) -> np.ndarray:
-        cfg = self.cfg
+        cfg = self.opts
         C = target.num_classes
         cand_pred = target.pred[cand]
         lists = [ranked(pi, cand[(cand_pred == c) & np.isfinite(pi[cand])]) if scored[c] else cand[:0]
