@@ -30,7 +30,11 @@ def test_every_estimator_reads_the_common_fields_alike_and_only_its_own_sections
     """Walk the registry: run each estimator on a toy table with a config that notes what is
     read. A common field is read by every estimator or by none; a section's fields are read by
     exactly the estimators ESTIMATOR_SECTIONS names (so no field is read by only some kinds)."""
-    assert set(ESTIMATOR_SECTIONS) == set(ESTIMATORS)
+    from typing import get_args
+
+    from adeada.selection.config import EstimatorName
+
+    assert set(ESTIMATOR_SECTIONS) == set(ESTIMATORS) == set(get_args(EstimatorName))
     tgt, src = _toy()
     reads = {}
     for name in ESTIMATORS:
