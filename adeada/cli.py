@@ -145,7 +145,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise ValueError("--resume continues a run with its own config.yaml; --config and --set are not allowed")
         cfg = None
     else:
+        from adeada.config_checks import check_presets
+        from adeada.selection import get_strategy
+
         cfg = load_run_config(args.config or "demo", args.overrides)
+        # A new run's own settings must be what its strategy runs with; a comparison's rows are
+        # presets by design and an existing folder's config is read as written.
+        check_presets(cfg.selection, get_strategy(cfg.selection.strategy, cfg.selection),
+                      f"config {args.config or 'demo'}")
     out = Path(args.out) if args.out else _default_out(cfg.name)
     args.run_folder = out  # for the Ctrl-C hint
     try:

@@ -7,6 +7,7 @@ dataclasses (an unknown key or a wrong type is an error naming the key).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass, field
@@ -131,11 +132,10 @@ def load_run_config(path: str | os.PathLike | None = None, overrides: list[str] 
     bn_flags: dict[str, tuple[str, object]] = {}
     if path is not None:
         cfg_path = resolve_config_path(path)
-        data = merge(data, _upgrade_data(_read_with_base(cfg_path, ()), f"config file {cfg_path}"))
+        data = merge(data, _read_with_base(cfg_path, ()))
         bn_flags.update(_pop_bn_flags(data, f"config file {cfg_path}"))
         data = _check(data, f"config file {cfg_path}")
-    upgraded = _upgrade_data_overrides([new for o in overrides or [] for new in _upgrade_override(o)], data)
-    data = apply_overrides(_forget_for_overrides(data, upgraded), upgraded)
+    data = apply_config_overrides(data, list(overrides or []))
     bn_flags.update(_pop_bn_flags(data, "--set"))
     cfg = _from(data, "--set override" if overrides else "config")
     _check_bn_flags(cfg, bn_flags)
@@ -174,16 +174,21 @@ def _check_bn_flags(cfg: "RunConfig", flags: dict[str, tuple[str, object]]) -> N
 def _read_with_base(path: Path, seen: tuple[Path, ...]) -> dict:
     """A config file's mapping, merged over the config its ``base:`` key names (a path or a
     built-in name; bases may chain), so that a variant states only what it changes."""
-    data = _upgrade(read_yaml(path), f"config file {path}")
+    where = f"config file {path}"
+    data = _upgrade(read_yaml(path), where)
     base = data.pop("base", None)
     if base is None:
-        return data
+        return _upgrade_data(data, where, {})
     if not isinstance(base, str):
         raise ConfigError(f"config file {path}: base must be a config name or path, got {base!r}")
     base_path = resolve_config_path(base if os.path.isabs(base) or base in BUILTIN else path.parent / base)
     if base_path.resolve() in seen or base_path.resolve() == path.resolve():
         raise ConfigError(f"config file {path}: base {base!r} leads back to itself")
-    return merge(forget_other_kinds(_read_with_base(base_path, seen + (path.resolve(),)), data), data)
+    under = _read_with_base(base_path, seen + (path.resolve(),))
+    # This file's own flat data keys go into its own sections (the kind may come from the base),
+    # so that they override the base's as any key of a variant does.
+    data = _upgrade_data(data, where, under)
+    return merge(forget_other_kinds(under, data), data)
 
 
 # Mappings whose settings depend on a kind: (path, the kind's key, its default, kind -> sections).
@@ -291,40 +296,64 @@ def _upgrade_override(text: str) -> list[str]:
 upgrade_override = _upgrade_override  # the sweeps of ``adeada compare`` read their keys the same way
 
 
-def _upgrade_data(data: dict, where: str) -> dict:
-    """A config file's ``data.X`` mappings in the flat layout (before each layout had its
-    section) read into their kind's section, one warning line per key (a file's whole ``base:``
-    chain at once: a variant may name the kind only in its base)."""
+def _upgrade_data(data: dict, where: str, under: dict) -> dict:
+    """One config file's ``data.X`` mappings in the flat layout (before each layout had its
+    section) read into their kind's section, one warning line per key; the kind is the file's,
+    else the one of ``under`` (the file's ``base:`` chain, already read)."""
     for name in ("source", "target_pool", "target_test"):
         mapping = (data.get("data") or {}).get(name) if isinstance(data.get("data"), dict) else None
         if not isinstance(mapping, dict):
             continue
+        inherited = (_node(under, ("data", name)) or {}).get("kind", "demo")
         try:
-            moved = move_flat_keys(mapping, f"data.{name}")
+            moved = move_flat_keys(mapping, f"data.{name}", default_kind=inherited)
         except ConfigError as err:
             raise ConfigError(f"{where}: {err}") from None
         for text in moved:
-            log.warning("%s: old key read at its new place: %s; rename it", where, text)
+            if text.endswith(" dropped"):  # a setting the old layout held but never read
+                log.warning("%s: %s", where, text)
+            else:
+                log.warning("%s: old key read at its new place: %s; rename it", where, text)
     return data
 
 
 def _upgrade_data_overrides(overrides: list[str], data: dict) -> list[str]:
-    """``--set data.source.root=x`` -> ``data.source.<kind>.root=x``, the kind being the one
-    given in the same overrides or else the config's (one warning each)."""
+    """``--set data.source.root=x`` -> ``data.source.<kind>.root=x``, the kind being the last one
+    the same overrides give, else the config's (one warning each, whatever their order).
+
+    Raises:
+        ConfigError: the flat key is not a setting of that kind.
+    """
+    from adeada.data.config import SECTION_TYPES
+
     kinds = {name: (data.get("data", {}).get(name) or {}).get("kind", "demo") for name in ("source", "target_pool", "target_test")}
-    out = []
     for text in overrides:
         key, sep, value = text.partition("=")
         parts = key.strip().split(".")
         if sep and len(parts) == 3 and parts[0] == "data" and parts[1] in kinds and parts[2] == "kind":
             kinds[parts[1]] = value.strip()
+    out = []
+    for text in overrides:
+        key, sep, value = text.partition("=")
+        parts = key.strip().split(".")
         if sep and len(parts) == 3 and parts[0] == "data" and parts[1] in kinds and parts[2] in FLAT_KEYS:
             kind = kinds[parts[1]]
+            readers = [k for k, cls in SECTION_TYPES.items() if parts[2] in {f.name for f in dataclasses.fields(cls)}]
+            if kind not in readers:
+                raise ConfigError(f"--set {key.strip()}: a setting of kind {' or '.join(readers)} "
+                                  f"(data.{parts[1]}.<kind>.{parts[2]}), not of kind {kind!r}")
             new = f"data.{parts[1]}.{kind}.{parts[2]}"
             log.warning("--set %s: read as %s (its new name); rename it", key.strip(), new)
             text = f"{new}={value}"
         out.append(text)
     return out
+
+
+def apply_config_overrides(data: dict, overrides: list[str]) -> dict:
+    """``--set`` overrides (and a sweep row's) on a config mapping, as ``load_run_config`` reads
+    them: old keys at their new place, a switched kind's old sections forgotten."""
+    upgraded = _upgrade_data_overrides([new for o in overrides for new in _upgrade_override(o)], data)
+    return apply_overrides(_forget_for_overrides(data, upgraded), upgraded)
 
 
 def _check(data: dict, where: str) -> dict:

@@ -64,8 +64,7 @@ def check_values(cfg: Any, where: str = "config") -> None:
         if kind not in LAYOUTS:
             raise ConfigError(f"{where}: data.{name}.kind={kind!r}; expected one of {', '.join(LAYOUTS)}")
 
-    strategy = strategy_class(cfg.selection.strategy)(cfg.selection)  # an unknown name: one line, before any work
-    check_presets(cfg.selection, strategy, where)
+    strategy_class(cfg.selection.strategy)(cfg.selection)  # an unknown name: one line, before any work
 
 
 def _differences(asked: Any, used: Any, path: str) -> list[tuple[str, Any, Any]]:
@@ -80,7 +79,9 @@ def _differences(asked: Any, used: Any, path: str) -> list[tuple[str, Any, Any]]
 
 def check_presets(selection: Any, strategy: Any, where: str = "config") -> None:
     """A value the user set that the strategy's own preset replaces would be silently ignored (an
-    ablation row's switches, ADeADA+'s split and estimator): refuse it, naming the key.
+    ablation row's switches, ADeADA+'s split and estimator): refuse it, naming the key. Checked
+    when ``adeada run`` starts a run (not when a config is read: a comparison's rows are presets
+    over one config by design, and a run folder's config.yaml must load as written).
 
     A value equal to the default is not "set" (every config file holds every key once written
     to a run folder).

@@ -161,24 +161,27 @@ def check_fields(obj: Any, rules: dict[str, Rule]) -> None:
             raise ConfigError(f"{prefix}{name}={value!r}; expected {expected}")
 
 
-def check_unread(obj: Any, kind: str, kind_field: str, sections: dict[str, tuple[str, ...]]) -> None:
+def check_unread(obj: Any, kind: str | tuple[str, ...], kind_field: str, sections: dict[str, tuple[str, ...]]) -> None:
     """A section of a kind's options that the chosen kind does not read must keep its defaults.
 
-    ``sections``: each kind -> the option sections it reads. A section set away from its
+    ``sections``: each kind -> the option sections it reads; ``kind`` the chosen one (or several
+    that may run, e.g. the run's estimator and ADeADA+'s own). A section set away from its
     defaults under another kind would be silently ignored: it is an error naming the kind.
 
     Raises:
         ConfigError: ``section.key=value is read only by <kinds>, not by <kind>``.
     """
     prefix = f"{obj.SECTION}." if getattr(obj, "SECTION", "") else ""
-    read = set(sections.get(kind, ()))
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    read = {s for k in kinds for s in sections.get(k, ())}
     for name in sorted({s for secs in sections.values() for s in secs} - read):
         section, default = getattr(obj, name), type(getattr(obj, name))()
         for f in dataclasses.fields(section):
             if getattr(section, f.name) != getattr(default, f.name):
                 readers = [k for k, secs in sections.items() if name in secs]
                 raise ConfigError(f"{prefix}{name}.{f.name}={getattr(section, f.name)!r} is read only by "
-                                  f"{kind_field} {' or '.join(readers)}, not by {kind_field} {kind!r}")
+                                  f"{kind_field} {' or '.join(readers)}, not by {kind_field} "
+                                  f"{' or '.join(repr(k) for k in kinds)}")
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

@@ -33,10 +33,9 @@ def variant_config(cfg: RunConfig, strategy: str, seed: int, overrides: Sequence
     Raises:
         ConfigError: an override names no config key, or gives a value of the wrong type.
     """
-    from adeada.config import check_values
-    from adeada.configtools import apply_overrides
+    from adeada.config import apply_config_overrides, check_values
 
-    data = apply_overrides(to_dict(cfg), list(overrides))
+    data = apply_config_overrides(to_dict(cfg), list(overrides))
     data["selection"]["strategy"] = strategy
     data["loop"]["seed"] = seed
     data["name"] = f"{cfg.name}-{row or strategy}-s{seed}"
@@ -78,9 +77,10 @@ def sweep_rows(strategies: Sequence[str], sweeps: Sequence[str]) -> list[tuple[s
     """(row name, strategy, overrides) of every strategy x every combination of the sweeps' values.
 
     A sweep is ``KEY=V1,V2,...`` (values as ``--set`` reads them, split at commas; an old key is
-    read at its new place, as ``--set`` does); a row is named after its settings by each key's last
-    part, ``adeada[alpha=0.25]`` for ``selection.adeada.alpha`` (the key without ``selection.``
-    where two swept keys end alike). Without sweeps, one row per strategy, named after it.
+    read at its new place, as ``--set`` does); a row is named after its settings, the key without
+    ``selection.`` (and without ``adeada.`` for ADeADA's knobs, flat keys until they had a
+    section): ``adeada[alpha=0.25]``, ``adeada[adeada_plus.uncertainty=margin]``,
+    ``adeada[finetune.lr=0.01]``. Without sweeps, one row per strategy, named after it.
 
     Raises:
         ConfigError: a sweep is not ``KEY=V1,V2,...``.
@@ -98,18 +98,21 @@ def sweep_rows(strategies: Sequence[str], sweeps: Sequence[str]) -> list[tuple[s
                               f"use --strategies or --seeds")
         if any("/" in v for v in vals):
             raise ConfigError(f"--sweep {text!r}: a value may not hold '/' (it names a row and its folder)")
-        keys = [new.partition("=")[0] for new in upgrade_override(f"{key.strip()}=_")]
-        axes.append([(keys, v) for v in vals])
-    lasts = [keys[0].rpartition(".")[2] for keys, _ in (axis[0] for axis in axes)]
-    names = [last if lasts.count(last) == 1 else keys[0].removeprefix("selection.")
-             for last, (keys, _) in zip(lasts, (axis[0] for axis in axes))]
+        # each value read as --set reads it (an old key at its new place, a value it may rename)
+        axes.append([tuple(upgrade_override(f"{key.strip()}={v}")) for v in vals])
     rows = []
     for strategy in strategies:
         for combo in itertools.product(*axes):
-            label = ",".join(f"{name}={v}" for name, (_, v) in zip(names, combo))
-            rows.append((f"{strategy}[{label}]" if combo else strategy, strategy,
-                         tuple(f"{k}={v}" for keys, v in combo for k in keys)))
+            label = ",".join(_label(over) for over in combo)
+            rows.append((f"{strategy}[{label}]" if combo else strategy, strategy, tuple(o for over in combo for o in over)))
     return rows
+
+
+def _label(overrides: tuple[str, ...]) -> str:
+    """A row's name for one swept setting: the key without ``selection.``, and without
+    ``adeada.`` for ADeADA's own knobs (flat keys once: ``alpha=0.25``, as rows were named then)."""
+    key, _, value = overrides[0].partition("=")
+    return f"{key.removeprefix('selection.').removeprefix('adeada.')}={value}"
 
 
 def full_supervision_config(cfg: RunConfig, seed: int) -> RunConfig:

@@ -193,10 +193,12 @@ FLAT_DEFAULTS: dict[str, Any] = {
 }
 
 
-def move_flat_keys(dataset: dict, where: str) -> list[str]:
+def move_flat_keys(dataset: dict, where: str, default_kind: str = "demo") -> list[str]:
     """Move the flat keys of one ``data.X:`` mapping (the layout before the sections) into its
-    kind's section, in place. A key the kind does not read is dropped when it holds the old
-    default (every run folder's config.yaml lists them all) and refused otherwise.
+    kind's section, in place (``default_kind``: the kind when the mapping names none, e.g. its
+    base's). A key the kind does not read is dropped when it holds the old default (every run
+    folder's config.yaml lists them all) and refused otherwise; so is the ``demo`` section that
+    every old run folder's config.yaml holds beside another kind (it was never read there).
 
     Returns:
         One ``"data.X.old -> data.X.kind.old"`` text per key moved (one warning line each).
@@ -204,7 +206,8 @@ def move_flat_keys(dataset: dict, where: str) -> list[str]:
     Raises:
         ConfigError: a flat key the kind does not read, set away from its default.
     """
-    kind = dataset.get("kind", "demo")
+    kind = dataset.get("kind", default_kind)
+    old_layout = any(k in FLAT_DEFAULTS and k not in ("kind", "max_images", "demo") for k in dataset)
     own = {f.name for f in fields(SECTION_TYPES[kind])} if kind in SECTION_TYPES else set()
     moved = []
     for key in [k for k in dataset if k in FLAT_DEFAULTS and k not in ("kind", "max_images", "demo")]:
@@ -218,8 +221,19 @@ def move_flat_keys(dataset: dict, where: str) -> list[str]:
             readers = [k for k, cls in SECTION_TYPES.items() if key in {f.name for f in fields(cls)}]
             raise ConfigError(f"{where}.{key}={value!r} is read only by kind {' or '.join(readers)}, "
                               f"not by kind {kind!r}")
+    if old_layout and kind != "demo" and "demo" in dataset:
+        dropped = dataset.pop("demo")
+        if dropped != to_dict(DemoConfig()):
+            moved.append(f"{where}.demo (never read under kind {kind!r}) dropped")
     return moved
 
 
-SECTION_TYPES = {"camvid": CamVidOptions, "cityscapes": CityscapesOptions, "gta5": GTA5Options,
-                 "synthia": SynthiaOptions, "folder": FolderOptions}
+def _section_types() -> dict[str, type]:
+    import typing
+
+    hints = typing.get_type_hints(DatasetConfig)
+    return {name: hints[name] for name in LAYOUT_SECTIONS if name != "demo" and name in hints}
+
+
+# Each layout's options class (the demo's has no flat keys of the old layout), from DatasetConfig.
+SECTION_TYPES = _section_types()

@@ -131,7 +131,8 @@ class DensityConfig:
             "n_jobs": (lambda v: v >= 1, "at least 1"),
             "timeout_s": (lambda v: v > 0, "> 0 seconds"),
         })
-        check_unread(self, self.estimator, "estimator", ESTIMATOR_SECTIONS)
+        # Which estimator sections are read is checked by SelectionConfig: ADeADA+ may run an
+        # estimator of its own (selection.adeada_plus.estimator) over these settings.
 
     def flat_settings(self) -> dict:
         """The settings in the flat layout they had before each estimator had its section: what
@@ -340,7 +341,7 @@ class AdeadaPlusConfig:
             "uncertainty": (lambda v: v in ("entropy", "margin", "confidence", "ripu"), "entropy, margin, confidence or ripu"),
             "grouping": (lambda v: v in ("argmax", "relative_mass"), "argmax or relative_mass"),
             "density_fraction": (lambda v: 0.0 <= v <= 1.0, "a share in [0, 1]"),
-            "gain_min_share": (lambda v: 0.0 <= v <= 0.5, "a share in [0, 0.5]"),
+            "gain_min_share": (lambda v: not self.gain_split or 0.0 <= v <= 0.5, "a share in [0, 0.5] (under gain_split)"),
             "estimator": (lambda v: v is None or v in ESTIMATOR_SECTIONS, f"null or one of {', '.join(ESTIMATOR_SECTIONS)}"),
             "gain_split": (lambda v: not v or self.fixed_split,
                            "false unless fixed_split is true (it replaces the fixed fraction from round 2 on, "
@@ -376,3 +377,6 @@ class SelectionConfig:
 
     def __post_init__(self) -> None:
         check_fields(self, {"budget_fraction": (lambda v: 0.0 < v <= 1.0, "a fraction of the target pool in (0, 1]")})
+        # An estimator section is read when the run's estimator or ADeADA+'s own reads it.
+        running = (self.density.estimator,) + ((self.adeada_plus.estimator,) if self.adeada_plus.estimator else ())
+        check_unread(self.density, running, "estimator", ESTIMATOR_SECTIONS)

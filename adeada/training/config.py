@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Optional, Union
 
-from adeada.configtools import SIZE, check_fields, is_size
+from adeada.configtools import DEVICE, SIZE, check_fields, is_size
 
 
 @dataclass
@@ -86,6 +86,7 @@ class TrainConfig:
             "resize": (lambda v: v is None or is_size(v), SIZE),
             "crop_size": (lambda v: v is None or is_size(v), SIZE),
             "average_last": (lambda v: 0 <= v <= 1, "a share of the steps in [0, 1]"),
+            "device": (lambda v: bool(DEVICE.match(v)), "auto, cpu, cuda, cuda:N or mps"),
         })
 
 

@@ -157,5 +157,21 @@ def test_a_sweep_the_strategy_overrides_is_refused_before_any_work(tmp_path, cap
     code = main(["--quiet", "compare", "--config", str(write_tiny_config(tmp_path)), "--strategies", "adeada_d",
                  "--seeds", "0", "--sweep", "selection.adeada.schedule=linear_decay,half_decay", "--out", str(out)])
     err = capsys.readouterr().err
-    assert code == 2 and not out.exists()
-    assert "selection.adeada.schedule='linear_decay' is not what strategy 'adeada_d' runs with (its preset sets 'even')" in err
+    assert code == 2 and "strategy 'adeada_d' sets selection.adeada.schedule itself (to 'even')" in err and not out.exists()
+
+
+def test_sweep_rows_keep_their_names_and_read_keys_as_set_does():
+    from adeada.active.compare import sweep_rows, variant_config
+
+    names = lambda sweeps: [r[0] for r in sweep_rows(["adeada"], sweeps)]  # noqa: E731
+    assert names(["selection.alpha=0,1"]) == names(["selection.adeada.alpha=0,1"]) == ["adeada[alpha=0]", "adeada[alpha=1]"]
+    assert names(["selection.adeada_plus.uncertainty=margin"]) == ["adeada[adeada_plus.uncertainty=margin]"]
+    assert names(["finetune.lr=0.01"]) == ["adeada[finetune.lr=0.01]"]
+    # a value the old key renames: read per value, as --set does
+    assert sweep_rows(["adeada"], ["selection.dynamic_schedule=true,false"])[1][2] == ("selection.adeada.schedule=fixed",)
+    # data keys: the flat name under the config's kind, and a switched kind forgets the old one's section
+    cfg = load_run_config("camvid_day_dusk")
+    [(_, _, over)] = sweep_rows(["rand"], ["data.source.preset=not_0006r0"])
+    assert variant_config(cfg, "rand", 0, over).data.source.camvid.preset == "not_0006r0"
+    [(_, _, over)] = sweep_rows(["rand"], ["data.target_test.kind=folder"])
+    assert variant_config(cfg, "rand", 0, over + ("data.target_test.folder.images_dir=/i",)).data.target_test.camvid.root is None

@@ -263,3 +263,35 @@ def test_a_variant_that_switches_the_layout_does_not_inherit_the_old_layouts_set
     assert load_run_config(fast, ["selection.density.estimator=gmm_diag"]).selection.density.gmm_full_fast.max_iter == 2
     with pytest.raises(ValueError, match="gmm_full_fast.max_iter=4 is read only by estimator gmm_full_fast"):
         load_run_config(fast, ["selection.density.gmm_full_fast.max_iter=4", "selection.density.estimator=gmm_diag"])
+
+
+def test_an_old_variant_over_a_new_base_and_an_old_folder_beside_the_demo_defaults_load(tmp_path, caplog):
+    """A variant in the flat layout overrides its base's (new-layout) settings, the kind coming
+    from the base where it names none; an old run folder's config whose kind was switched away
+    from the demo config keeps its never-read demo section no more."""
+    from adeada.config import load_run_config
+
+    variant = tmp_path / "v.yaml"
+    variant.write_text("base: camvid_day_dusk\ndata:\n  source: {kind: camvid, root: /my/camvid, preset: not_0006r0}\n"
+                       "  target_pool: {preset: 0006r0_pool}\n")
+    cfg = load_run_config(variant)
+    assert (cfg.data.source.camvid.root, cfg.data.source.camvid.preset) == ("/my/camvid", "not_0006r0")
+    assert (cfg.data.target_pool.camvid.root, cfg.data.target_pool.camvid.preset) == ("../shared/data/camvid", "0006r0_pool")
+    old = tmp_path / "old_run.yaml"
+    old.write_text("data:\n  source: {kind: folder, images_dir: /i, labels_dir: /l, classes: [a], root: null,\n"
+                   "           demo: {which: pool, n_pool: 80}}\n")
+    with caplog.at_level("WARNING"):
+        cfg = load_run_config(old)
+    assert cfg.data.source.folder.images_dir == "/i" and cfg.data.source.demo.which == "source"
+    assert any("data.source.demo (never read under kind 'folder') dropped" in r.getMessage() for r in caplog.records)
+
+
+def test_old_data_overrides_read_the_kind_of_the_same_command_line_whatever_the_order():
+    from adeada.config import load_run_config
+    from adeada.configtools import ConfigError
+
+    for order in (["data.source.images_dir=/x", "data.source.kind=folder"], ["data.source.kind=folder", "data.source.images_dir=/x"]):
+        assert load_run_config(None, order).data.source.folder.images_dir == "/x"
+    with pytest.raises(ConfigError, match=r"--set data\.source\.root: a setting of kind camvid or cityscapes or gta5 or "
+                                          r"synthia \(data\.source\.<kind>\.root\), not of kind 'demo'"):
+        load_run_config(None, ["data.source.root=/x"])

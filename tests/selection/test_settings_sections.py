@@ -60,9 +60,16 @@ def test_a_setting_of_an_estimator_that_is_not_chosen_is_one_line_naming_the_kin
     assert str(err.value) == ("--set override: selection.density.gmm_full_fast.max_iter=5 is read only by estimator "
                               "gmm_full_fast, not by estimator 'gmm_full'")
     with pytest.raises(ConfigError, match="selection.density.pca_gmm.dim=8 is read only by estimator pca_gmm"):
-        DensityConfig(estimator="gmm_diag", pca_gmm=PcaGmmOptions(dim=8))
+        SelectionConfig(density=DensityConfig(estimator="gmm_diag", pca_gmm=PcaGmmOptions(dim=8)))
     # pca_gmm fits gmm_full's mixture in its subspace: it reads that section too
-    assert DensityConfig(estimator="pca_gmm", gmm_full=GmmFullOptions(backend="torch")).gmm_full.backend == "torch"
+    both = SelectionConfig(density=DensityConfig(estimator="pca_gmm", gmm_full=GmmFullOptions(backend="torch")))
+    assert both.density.gmm_full.backend == "torch"
+    # ADeADA+'s own estimator reads its section too, and its preset leaves the run's sections be
+    plus = load_run_config(None, ["selection.strategy=adeada_plus", "selection.adeada_plus.estimator=gmm_full_fast",
+                                  "selection.density.gmm_full_fast.max_iter=5"])
+    assert get_strategy("adeada_plus", plus.selection).density.gmm_full_fast.max_iter == 5
+    torch_diag = load_run_config(None, ["selection.strategy=adeada_plus_diag", "selection.density.gmm_full.backend=torch"])
+    assert get_strategy("adeada_plus_diag", torch_diag.selection).density.estimator == "gmm_diag"
     cfg = load_run_config(None, ["selection.density.estimator=gmm_full_fast", "selection.density.gmm_full_fast.max_iter=5"])
     assert cfg.selection.density.gmm_full_fast.max_iter == 5
 
@@ -87,15 +94,30 @@ def test_a_preset_reads_the_runs_settings_and_never_rewrites_them():
     assert plus.runs_with().adeada == plus.opts and get_strategy("conf", cfg).runs_with() is cfg
 
 
-def test_a_value_the_strategys_preset_replaces_is_refused_naming_both():
+def test_a_value_the_strategys_preset_replaces_is_refused_when_a_run_starts(tmp_path, capsys):
+    from adeada.cli import main
+    from adeada.config_checks import check_presets
+
+    cfg = load_run_config(None, ["selection.strategy=adeada_plus", "selection.adeada.schedule=even"])  # reads
     with pytest.raises(ConfigError) as err:
-        load_run_config(None, ["selection.strategy=adeada_plus", "selection.adeada.schedule=even"])
+        check_presets(cfg.selection, get_strategy("adeada_plus", cfg.selection))
     assert str(err.value) == ("config: selection.adeada.schedule='even' is not what strategy 'adeada_plus' runs with "
                               "(its preset sets 'fixed'); remove the key or choose another strategy")
-    with pytest.raises(ConfigError, match="selection.density.estimator='gmm_full_fast' is not what strategy 'adeada_plus_diag'"):
-        load_run_config(None, ["selection.strategy=adeada_plus_diag", "selection.density.estimator=gmm_full_fast"])
+    out = tmp_path / "r"
+    assert main(["--quiet", "run", "--set", "selection.strategy=adeada_plus_diag", "--set",
+                 "selection.density.estimator=gmm_full_fast", "--out", str(out)]) == 2
+    assert "selection.density.estimator='gmm_full_fast' is not what strategy 'adeada_plus_diag'" in capsys.readouterr().err
+    assert not out.exists()
     # what the preset does not touch is read: alpha under row (d), every key under adeada itself
-    assert load_run_config(None, ["selection.strategy=adeada_d", "selection.adeada.alpha=0.5"]).selection.adeada.alpha == 0.5
+    d = load_run_config(None, ["selection.strategy=adeada_d", "selection.adeada.alpha=0.5"])
+    check_presets(d.selection, get_strategy("adeada_d", d.selection))
+    # a comparison's cell of that row (its config.yaml) loads as written, to be resumed and reported
+    from adeada.active.compare import variant_config
+    from adeada.config import dump_config
+
+    cell = variant_config(load_run_config("camvid_day_dusk_fine"), "adeada_plus_diag", 0)
+    dump_config(cell, tmp_path / "cell.yaml")
+    assert load_run_config(tmp_path / "cell.yaml") == cell
 
 
 def test_old_flat_keys_load_at_their_new_place_with_one_line_each(tmp_path, caplog):
