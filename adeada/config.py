@@ -240,11 +240,6 @@ def _forget_for_overrides(data: dict, overrides: list[str]) -> dict:
                 node[key] = value
     if not update:
         return data
-    return _reset(data, update)
-
-
-def _reset(data: dict, update: dict) -> dict:
-    """``data`` with the sections ``update``'s new kinds do not read back at their defaults."""
     defaults = to_dict(RunConfig())
     out = forget_other_kinds(data, update)
     for path, _, _, sections in _kind_sections():

@@ -137,14 +137,13 @@ class DensityConfig:
     def flat_settings(self) -> dict:
         """The settings in the flat layout they had before each estimator had its section: what
         the fit cache's keys hash, so that fits cached before stay valid."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ESTIMATOR_SECTION_NAMES}
+        sections = {s for secs in ESTIMATOR_SECTIONS.values() for s in secs}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in sections}
         out.update(fast_max_iter=self.gmm_full_fast.max_iter, fast_fit_regions=self.gmm_full_fast.fit_regions,
                    backend=self.gmm_full.backend, device=self.gmm_full.device, precision=self.gmm_full.precision,
                    pca_dim=self.pca_gmm.dim, pca_residual=self.pca_gmm.residual)
         return out
 
-
-ESTIMATOR_SECTION_NAMES = ("gmm_full", "gmm_full_fast", "pca_gmm")
 
 
 @dataclass
