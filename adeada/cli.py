@@ -1,4 +1,4 @@
-"""The ``adeada`` command: run, compare, export, import, report.
+"""The ``adeada`` command: run, compare, suite, ceiling, export, import, report.
 
 Thin on purpose: parse, call the library, print. Every expected failure (a missing file, a wrong
 round, an unknown config key, labels of the wrong size) ends as ONE line on stderr and exit
@@ -93,6 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="cells run at once, each in its own process with cores/N threads (default 1)")
     _add_sweep(p)
+
+    p = sub.add_parser("ceiling", help="the converged full-supervision ceiling: every pool label, trained "
+                                       "until a held-out block of the pool stops improving")
+    _add_config_args(p, "demo")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--resume", action="store_true", help="keep the lengths and seeds already measured")
+    p.add_argument("--heldout", type=float, default=0.2, metavar="SHARE",
+                   help="share of the pool, its last images in order, held out to choose the length (default 0.2)")
+    p.add_argument("--start-steps", type=int, default=None, metavar="N",
+                   help="first length tried (default: finetune.iterations x loop.rounds, the same-cost reference)")
+    p.add_argument("--max-steps", type=int, default=None, metavar="N", help="longest length tried (default 16 x start)")
+    p.add_argument("--min-gain", type=float, default=0.5, metavar="POINTS",
+                   help="a doubling of the length that gains less held-out mIoU ends the search (default 0.5)")
 
     p = sub.add_parser("export", help="write a round's selection as an annotation job")
     p.add_argument("--run", required=True, metavar="DIR")
@@ -196,6 +210,19 @@ def cmd_suite(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ceiling(args: argparse.Namespace) -> int:
+    from adeada.active.ceiling import CeilingRule, run_ceiling
+    from adeada.config import load_run_config
+
+    cfg = load_run_config(args.config, args.overrides)
+    rule = CeilingRule(heldout_fraction=args.heldout, start_steps=args.start_steps, max_steps=args.max_steps,
+                       min_gain=args.min_gain)
+    summary = run_ceiling(cfg, args.out, _split(args.seeds, int), rule, resume=args.resume, progress=not args.quiet)
+    print(f"adeada: ceiling {summary['ceiling_miou']:.2f} mIoU (std {summary['ceiling_std']:.2f} over "
+          f"{len(summary['seeds'])} seed(s); {', '.join(map(str, summary['steps']))} steps) in {args.out}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from adeada.active.human import export_round
 
@@ -229,7 +256,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "suite": cmd_suite, "export": cmd_export, "import": cmd_import, "report": cmd_report}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "suite": cmd_suite, "ceiling": cmd_ceiling, "export": cmd_export, "import": cmd_import, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -242,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = getattr(args, "run_folder", None) or getattr(args, "out", None)
         if args.command == "run" and folder:
             hint = f"; continue with `adeada run --resume --out {folder}`"
-        elif args.command in ("compare", "suite"):
+        elif args.command in ("compare", "suite", "ceiling"):
             hint = f"; continue with the same `adeada {args.command}` command plus --resume (--out {folder})"
         else:
             hint = ""
