@@ -97,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ceiling", help="the converged full-supervision ceiling: every pool label, trained "
                                        "until a held-out block of the pool stops improving")
     _add_config_args(p, "demo")
-    p.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds (default 0); ceiling.json averages every seed "
+                                                "measured in --out, these and any measured before")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--resume", action="store_true", help="keep the lengths and seeds already measured")
     p.add_argument("--heldout", type=float, default=0.2, metavar="SHARE",

@@ -236,3 +236,22 @@ def format_markdown_table(
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
     lines += ["| " + " | ".join(r[h] for h in header) + " |" for r in cells]
     return "\n".join(lines) + "\n"
+
+
+def fill_markers(doc: PathLike, made: Mapping[str, str]) -> list[str]:
+    """Replace the text between each ``<!-- table:NAME -->`` marker pair of ``doc`` by ``made[NAME]``.
+
+    Returns the names found; a block the doc has no markers for is left out (the caller says so).
+    The benchmark scripts write their generated tables and sentences into the docs this way.
+    """
+    import re
+
+    path = Path(doc)
+    text, found = path.read_text(), []
+    for name, block in made.items():
+        pattern = re.compile(rf"(<!-- table:{re.escape(name)} -->\n).*?(\n?<!-- /table:{re.escape(name)} -->)", re.S)
+        if pattern.search(text):
+            text = pattern.sub(lambda m, b=block, n=name: f"{m.group(1)}{b}\n<!-- /table:{n} -->", text)
+            found.append(name)
+    atomic_write_text(path, text)
+    return found

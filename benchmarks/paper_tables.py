@@ -29,7 +29,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from adeada.fileformats import format_markdown_table, number, read_csv, write_csv
+from adeada.fileformats import fill_markers, format_markdown_table, number, read_csv, write_csv
 
 FOLDERS = ("alpha", "recall", "schedule")
 ALPHAS = ("0", "0.25", "0.5", "0.75", "1")
@@ -259,21 +259,6 @@ def blocks(dest: Path) -> dict[str, str]:
     return out
 
 
-def fill(doc: Path, made: dict[str, str]) -> list[str]:
-    """Replace the text between each ``<!-- table:NAME -->`` marker pair of ``doc`` by ``made[NAME]``;
-    returns the names it found (a block the doc lacks is left out, said by the caller)."""
-    import re
-
-    text, found = doc.read_text(), []
-    for name, block in made.items():
-        pattern = re.compile(rf"(<!-- table:{re.escape(name)} -->\n).*?(\n?<!-- /table:{re.escape(name)} -->)", re.S)
-        if pattern.search(text):
-            text = pattern.sub(lambda m: f"{m.group(1)}{block}\n<!-- /table:{name} -->", text)
-            found.append(name)
-    doc.write_text(text)
-    return found
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("runs", type=Path, help="the folder holding alpha/, recall/ and schedule/")
@@ -284,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path}")
     made = blocks(args.dest)
     if args.fill:
-        found = fill(args.fill, made)
+        found = fill_markers(args.fill, made)
         missing = sorted(set(made) - set(found))
         print(f"filled {len(found)} blocks of {args.fill}" + (f"; no markers for {', '.join(missing)}" if missing else ""))
         return 1 if missing else 0

@@ -25,7 +25,11 @@ choosing anything on the test set:
 
 The folder holds ``config.yaml``, ``search.csv`` (a row per seed and length, written as each
 finishes: a stopped measurement resumes where it was), ``ceiling.csv`` (a row per seed) and
-``ceiling.json`` (the rule, the precision and the mean).
+``ceiling.json`` (the rule, the precision and the mean over every seed in the folder). In
+``ceiling.csv``, ``heldout_miou`` is the chosen length's score in the search (trained without the
+held-out block); ``test_miou`` is the final model's, trained on the whole pool. Every row records
+the precision it was computed in, and a resume on a machine that resolves the config to another
+precision is refused.
 """
 
 from __future__ import annotations
@@ -45,8 +49,8 @@ from adeada.fileformats import read_csv, write_csv
 
 log = logging.getLogger(__name__)
 
-SEARCH_COLUMNS = ["seed", "steps", "heldout_miou", "test_miou", "seconds"]
-CEILING_COLUMNS = ["seed", "steps", "stopped_by", "heldout_miou", "test_miou", "seconds"]
+SEARCH_COLUMNS = ["seed", "steps", "heldout_miou", "test_miou", "precision", "seconds"]
+CEILING_COLUMNS = ["seed", "steps", "stopped_by", "heldout_miou", "test_miou", "precision", "seconds"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,35 +70,41 @@ class CeilingRule:
     min_gain: float = 0.5
 
     def __post_init__(self) -> None:
+        # Named as the command's flags too: the rule is what `adeada ceiling` is given.
         if not 0.0 < self.heldout_fraction < 1.0:
-            raise ValueError(f"heldout_fraction={self.heldout_fraction}; expected a share strictly between 0 and 1")
+            raise ValueError(f"heldout_fraction={self.heldout_fraction} (--heldout); expected a share strictly "
+                             "between 0 and 1")
         if self.start_steps is not None and self.start_steps < 1:
-            raise ValueError(f"start_steps={self.start_steps}; expected >= 1")
+            raise ValueError(f"start_steps={self.start_steps} (--start-steps); expected >= 1")
         if self.max_steps is not None and self.max_steps < (self.start_steps or 1):
-            raise ValueError(f"max_steps={self.max_steps} is below start_steps={self.start_steps}")
+            raise ValueError(f"max_steps={self.max_steps} (--max-steps) is below start_steps="
+                             f"{self.start_steps or 1} (--start-steps)")
         if not self.min_gain >= 0.0:
-            raise ValueError(f"min_gain={self.min_gain}; expected >= 0 (points of held-out mIoU)")
+            raise ValueError(f"min_gain={self.min_gain} (--min-gain); expected >= 0 (points of held-out mIoU)")
 
     def lengths(self, cfg: RunConfig) -> list[int]:
         """The lengths the search may try, shortest first (it may stop before the last)."""
         start = self.start_steps or cfg.finetune.iterations * cfg.loop.rounds
         if start < 1:
             raise ValueError(f"the same-cost length finetune.iterations x loop.rounds is {start}; "
-                             "give start_steps >= 1")
+                             "give start_steps >= 1 (--start-steps)")
         top = self.max_steps or 16 * start
+        if top < start:
+            where = "--start-steps" if self.start_steps else "the same-cost length, finetune.iterations x loop.rounds"
+            raise ValueError(f"max_steps={top} (--max-steps) is below the first length {start} ({where})")
         out = [start]
         while out[-1] * 2 <= top:
             out.append(out[-1] * 2)
         return out
 
 
-def split_pool(n: int, heldout_fraction: float) -> tuple[list[int], list[int]]:
+def split_pool(n: int, heldout_fraction: float, name: str = "the target pool") -> tuple[list[int], list[int]]:
     """(training block, held-out block): the held-out block is the pool's last images in order.
 
     Both blocks have at least one image; the held-out one has ``ceil(n * heldout_fraction)``.
     """
     if n < 2:
-        raise ValueError(f"the target pool has {n} image(s); a held-out block needs a pool of at least 2")
+        raise ValueError(f"{name} has {n} image(s); a held-out block needs a pool of at least 2")
     held = min(n - 1, max(1, math.ceil(n * heldout_fraction)))
     return list(range(n - held)), list(range(n - held, n))
 
@@ -134,12 +144,22 @@ class _Trainer:
         warmup(self.ctx)  # trained here only if no run has cached it yet
         self.cfg = cfg
         self.progress = progress
+        self._labels: dict = {}  # pool index -> label map, read once for every length and seed
+
+    @property
+    def precision(self) -> str:
+        """What fine-tuning and evaluation compute in here (``auto`` resolved), e.g. float32/float32."""
+        p = self.ctx.precision
+        return f"{p['finetune']}/{p['evaluation']}"
 
     def labelled(self, indices: Sequence[int]):
         from adeada.active.labels import PartialLabelDataset
 
         pool = self.ctx.pool
-        return PartialLabelDataset(pool, {int(i): pool.load_label(int(i)) for i in indices})
+        for i in indices:
+            if int(i) not in self._labels:
+                self._labels[int(i)] = pool.load_label(int(i))
+        return PartialLabelDataset(pool, {int(i): self._labels[int(i)] for i in indices})
 
     def train(self, steps: int, seed: int, indices: Sequence[int]):
         from adeada.training import finetune
@@ -179,7 +199,7 @@ def run_ceiling(cfg: RunConfig, out: str | Path, seeds: Sequence[int], rule: Cei
         if load_run_config(out / "config.yaml") != cfg:
             raise ValueError(f"{out / 'config.yaml'} differs from the config given; resume with the config "
                              "the measurement started with, or choose another --out")
-        saved = json.loads((out / "rule.json").read_text()) if (out / "rule.json").exists() else None
+        saved = _read_json(out / "rule.json") if (out / "rule.json").exists() else None
         if saved is not None and saved != dataclasses.asdict(rule):
             raise ValueError(f"{out / 'rule.json'} holds the rule {saved}, not the one given "
                              f"{dataclasses.asdict(rule)}; resume with the same rule or choose another --out")
@@ -189,7 +209,15 @@ def run_ceiling(cfg: RunConfig, out: str | Path, seeds: Sequence[int], rule: Cei
     search = read_csv(search_path) if search_path.exists() else []
     finals = read_csv(ceiling_path) if ceiling_path.exists() else []
     trainer = _Trainer(cfg, progress)
-    train_idx, held_idx = split_pool(len(trainer.ctx.pool), rule.heldout_fraction)
+    here = trainer.precision
+    for path, rows in ((search_path, search), (ceiling_path, finals)):
+        other = sorted({r.get("precision", "") for r in rows} - {here})
+        if other:
+            raise ValueError(f"{path} holds rows computed in {', '.join(other) or 'an unrecorded precision'}, "
+                             f"and this machine runs the config in {here}; resume where it started, or pin "
+                             "finetune.cpu_bf16 / finetune.bf16 / evaluation.bf16 to what the rows used")
+    train_idx, held_idx = split_pool(len(trainer.ctx.pool), rule.heldout_fraction,
+                                     f"the target pool ({cfg.data.target_pool.kind})")
     everything = list(range(len(trainer.ctx.pool)))
     for seed in seeds:
         mine = {int(r["steps"]): float(r["heldout_miou"]) for r in search if int(r["seed"]) == seed}
@@ -202,7 +230,8 @@ def run_ceiling(cfg: RunConfig, out: str | Path, seeds: Sequence[int], rule: Cei
                 start = time.perf_counter()
                 model = trainer.train(steps, seed, train_idx)
                 row = {"seed": seed, "steps": steps, "heldout_miou": round(trainer.score(model, held_idx), 4),
-                       "test_miou": round(trainer.score(model), 4), "seconds": round(time.perf_counter() - start, 1)}
+                       "test_miou": round(trainer.score(model), 4), "precision": here,
+                       "seconds": round(time.perf_counter() - start, 1)}
                 search.append(row)
                 write_csv(search, search_path, SEARCH_COLUMNS)
                 mine[steps] = row["heldout_miou"]
@@ -215,9 +244,17 @@ def run_ceiling(cfg: RunConfig, out: str | Path, seeds: Sequence[int], rule: Cei
         start = time.perf_counter()
         model = trainer.train(best, seed, everything)
         finals.append({"seed": seed, "steps": best, "stopped_by": why, "heldout_miou": held,
-                       "test_miou": round(trainer.score(model), 4), "seconds": round(time.perf_counter() - start, 1)})
+                       "test_miou": round(trainer.score(model), 4), "precision": here,
+                       "seconds": round(time.perf_counter() - start, 1)})
         write_csv(finals, ceiling_path, CEILING_COLUMNS)
     return write_summary(out, cfg, rule, trainer.ctx.precision, len(train_idx), len(held_idx))
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON ({err}); delete it to start the measurement again") from None
 
 
 def write_summary(out: Path, cfg: RunConfig, rule: CeilingRule, precision: dict, n_train: int, n_held: int) -> dict:

@@ -6,7 +6,7 @@ import pytest
 
 from adeada.active import ceiling as C
 from adeada.config import load_run_config
-from adeada.fileformats import read_csv
+from adeada.fileformats import read_csv, write_csv
 from tests.tiny_run import write_tiny_config
 
 
@@ -42,6 +42,8 @@ def test_rule_lengths_and_bad_values(tmp_path):
     cfg = load_run_config(write_tiny_config(tmp_path))  # 4 steps a round, 2 rounds
     assert C.CeilingRule().lengths(cfg) == [8, 16, 32, 64, 128]
     assert C.CeilingRule(start_steps=3, max_steps=13).lengths(cfg) == [3, 6, 12]
+    with pytest.raises(ValueError, match="max_steps=5 .* below the first length 8 .*same-cost"):
+        C.CeilingRule(max_steps=5).lengths(cfg)
     for bad in ({"heldout_fraction": 0.0}, {"heldout_fraction": 1.0}, {"start_steps": 0},
                 {"start_steps": 10, "max_steps": 5}, {"min_gain": -1.0}):
         with pytest.raises(ValueError, match=next(iter(bad))):
@@ -92,6 +94,55 @@ def test_ceiling_end_to_end_trains_on_the_training_block_then_the_whole_pool(tmp
         C.run_ceiling(cfg, out, [0], rule, progress=False)
     with pytest.raises(ValueError, match="rule"):
         C.run_ceiling(cfg, out, [0], C.CeilingRule(start_steps=2, max_steps=8), resume=True, progress=False)
+    other = load_run_config(write_tiny_config(tmp_path), ["finetune.lr=0.5"])
+    with pytest.raises(ValueError, match="differs from the config given"):
+        C.run_ceiling(other, out, [0], rule, resume=True, progress=False)
+    # rows of another precision (another machine resolving `auto` otherwise) are not mixed in
+    rows = read_csv(out / "search.csv")
+    rows[0]["precision"] = "bfloat16/bfloat16"
+    write_csv(rows, out / "search.csv")
+    with pytest.raises(ValueError, match="bfloat16/bfloat16.*float32/float32"):
+        C.run_ceiling(cfg, out, [0], rule, resume=True, progress=False)
+
+
+@pytest.mark.slow
+def test_a_stopped_search_resumes_where_it_was_and_the_test_set_chooses_nothing(tmp_path, monkeypatch):
+    """Scores are made up: the held-out block prefers 4 steps, the test set 8. The search must go
+    on from a stop after its first length, train nothing twice and choose 4."""
+    cfg = load_run_config(write_tiny_config(tmp_path))
+    held = {2: 30.0, 4: 40.0, 8: 39.0}
+    test = {2: 10.0, 4: 20.0, 8: 90.0}
+    trained = []
+
+    def train(self, steps, seed, indices):
+        trained.append((steps, len(indices)))
+        return steps
+
+    def score(self, model, indices=None):
+        return (test if indices is None else held)[model]
+
+    monkeypatch.setattr(C._Trainer, "train", train)
+    monkeypatch.setattr(C._Trainer, "score", score)
+    rule = C.CeilingRule(start_steps=2, max_steps=8, min_gain=0.5)
+    out = tmp_path / "c"
+    real_next = C.next_step
+    calls = []
+
+    def stop_after_first(tried, lengths, min_gain):
+        calls.append(len(tried))
+        if len(tried) == 1 and len(calls) < 3:
+            raise KeyboardInterrupt  # the user stops it after the first length
+        return real_next(tried, lengths, min_gain)
+
+    monkeypatch.setattr(C, "next_step", stop_after_first)
+    with pytest.raises(KeyboardInterrupt):
+        C.run_ceiling(cfg, out, [0], rule, progress=False)
+    assert trained == [(2, 6)] and len(read_csv(out / "search.csv")) == 1
+    summary = C.run_ceiling(cfg, out, [0], rule, resume=True, progress=False)
+    assert trained == [(2, 6), (4, 6), (8, 6), (4, 8)]  # nothing twice; the final on all 8 images
+    final = read_csv(out / "ceiling.csv")[0]
+    assert (final["steps"], final["stopped_by"], final["test_miou"]) == ("4", "plateau", "20.0")
+    assert summary["ceiling_miou"] == 20.0
 
 
 @pytest.mark.slow
