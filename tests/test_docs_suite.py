@@ -96,3 +96,57 @@ def test_each_protocol_page_quotes_its_rerun_with_ripu():
     for name, shift in (("suite_p1", "camvid_day_dusk"), ("suite_p2", "camvid_day_dusk_fine")):
         assert quoted(name) == headline_markdown(results[shift]).strip()
         assert "ripu" in quoted(name)
+
+
+CANDIDATES_DIR = ROOT / "docs" / "benchmarks" / "suite_candidates"
+
+
+def test_the_candidate_leaderboard_is_one_machines_cells_per_shift_and_the_doc_quotes_it():
+    mod = load_benchmark("suite_candidates")
+    results = mod.published(CANDIDATES_DIR)
+    assert list(results) == list(SUITE)
+    four = ("conf", "ripu", "adeada_plus", "adeada_plus_conf")
+    for shift, rows in results.items():
+        for s in four:
+            for seed in ("0", "1", "2"):
+                assert sorted(int(r["round"]) for r in rows if (r["strategy"], r["seed"]) == (s, seed)) == \
+                    list(range(6)), (shift, s, seed)
+        assert {r["strategy"] for r in rows} == set(four), shift
+        warm = [float(r["miou"]) for r in rows if int(r["round"]) == 0]
+        assert max(warm) - min(warm) < 1e-4, f"{shift}: cells of two warm-ups"
+    # the shifts not rerun are the committed suite's cells, unchanged, beside the candidate's
+    from adeada.fileformats import read_csv
+
+    sources = read_csv(CANDIDATES_DIR / "sources.csv")
+    assert [r["shift"] for r in sources] == list(SUITE)
+    kinds = {r["shift"]: r["cells"].split(":")[0] for r in sources}
+    # as docs/benchmarks/suite.md says: two shifts from the suite's machine, three rerun together
+    assert sum(k == "committed" for k in kinds.values()) == 2
+    assert sum(k.startswith("rerun together on ") for k in kinds.values()) == 3
+
+    def cells(path, keep=lambda r: True):
+        return {(r["strategy"], r["seed"], r["round"]): r["miou"] for r in read_csv(path) if keep(r)}
+
+    for shift, kind in kinds.items():
+        if kind == "committed":
+            mine = cells(CANDIDATES_DIR / f"{shift}_results.csv", lambda r: r["strategy"] != "adeada_plus_conf")
+            assert mine == cells(SUITE_DIR / f"{shift}_results.csv",
+                                 lambda r: r["strategy"] in ("conf", "ripu", "adeada_plus")), shift
+            assert cells(CANDIDATES_DIR / f"{shift}_results.csv", lambda r: r["strategy"] == "adeada_plus_conf") == \
+                cells(SUITE_DIR / "candidates" / f"{shift}_adeada_plus_conf_results.csv"), shift
+    assert (CANDIDATES_DIR / "leaderboard.md").read_text() == leaderboard_markdown(results)
+    for name, text in mod.blocks(CANDIDATES_DIR).items():
+        assert quoted(name) == text, name
+
+
+def test_the_candidate_gathering_refuses_cells_of_another_warm_up():
+    import pytest
+
+    mod = load_benchmark("suite_candidates")
+    rows = [{"strategy": "conf", "seed": 0, "round": 0, "labelled_percent": 0.0, "miou": 30.0},
+            {"strategy": "ripu", "seed": 0, "round": 0, "labelled_percent": 0.0, "miou": 30.5}]
+    with pytest.raises(ValueError, match="another warm-up"):
+        mod.check_one_warmup(rows, "x")
+    with pytest.raises(ValueError, match="no round-0 row"):
+        mod.check_one_warmup([dict(rows[0], round=1)], "x")
+    mod.check_one_warmup([rows[0], dict(rows[0], miou=30.00001)], "x")  # evaluation noise below 1e-4 points
