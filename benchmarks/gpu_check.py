@@ -50,16 +50,16 @@ def check_density(device: str, full: float, small: float, jobs: int) -> None:
     gpu = DensityConfig(gmm_full=GmmFullOptions(backend="torch", device=device), n_jobs=1)
     tgt, src = data(small)
     budget = int(0.01 * tgt.pixels.sum())
-    pi_c, _, t_c = density_step(tgt, src, DensityConfig(n_jobs=jobs), budget)
-    pi_g, _, t_g = density_step(tgt, src, gpu, budget)
+    pi_c, _, t_c, _ = density_step(tgt, src, DensityConfig(n_jobs=jobs), budget)
+    pi_g, _, t_g, _ = density_step(tgt, src, gpu, budget)
     ov = top_overlap(pi_c, pi_g, tgt.pred)
     line(f"density_recipe_{device}_vs_cpu_scale{small}", ov >= 0.99,
          f"top-10% overlap {ov:.1%}; {device} {t_g:.1f} s, cpu scikit-learn {t_c:.1f} s ({jobs} processes)")
     del tgt, src
     tgt, src = data(full)
     budget = int(0.01 * tgt.pixels.sum())
-    pi_g, sel_g, t_g = density_step(tgt, src, gpu, budget)
-    pi_f, sel_f, t_f = density_step(tgt, src, DensityConfig(estimator="gmm_full_fast", n_jobs=jobs), budget)
+    pi_g, sel_g, t_g, _ = density_step(tgt, src, gpu, budget)
+    pi_f, sel_f, t_f, _ = density_step(tgt, src, DensityConfig(estimator="gmm_full_fast", n_jobs=jobs), budget)
     ov = top_overlap(pi_g, pi_f, tgt.pred)
     sel = overlap(sel_g, sel_f)
     line(f"density_recipe_{device}_scale{full}", bool(np.isfinite(pi_g[np.isfinite(pi_f)]).all()),
