@@ -255,3 +255,16 @@ def fill_markers(doc: PathLike, made: Mapping[str, str]) -> list[str]:
             found.append(name)
     atomic_write_text(path, text)
     return found
+
+
+def emit_blocks(made: Mapping[str, str], doc: Optional[PathLike] = None) -> int:
+    """A doc script's ending: write ``made`` into ``doc``'s markers, or print each block with its
+    markers when no doc is given. Returns the exit status: 1 when ``doc`` lacks a block's markers."""
+    if doc is not None:
+        found = fill_markers(doc, made)
+        missing = sorted(set(made) - set(found))
+        print(f"filled {len(found)} blocks of {doc}" + (f"; no markers for {', '.join(missing)}" if missing else ""))
+        return 1 if missing else 0
+    for name, text in made.items():
+        print(f"\n<!-- table:{name} -->\n{text}\n<!-- /table:{name} -->")
+    return 0

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 from pathlib import Path
 
+from adeada.active.ceiling import ceiling_of
 from adeada.config import load_run_config
-from adeada.fileformats import fill_markers, format_markdown_table, number, read_csv, write_csv
+from adeada.fileformats import emit_blocks, format_markdown_table, number, read_csv, write_csv
+from adeada.reports import summary_table
+from adeada.reports.compare_tables import FULL, round_names
 
 ROOT = Path(__file__).resolve().parents[1]
-FULL = "full_supervision"
 PROTOCOLS = {"camvid_day_dusk": "protocol 1", "camvid_day_dusk_fine": "protocol 2"}
 
 
@@ -53,10 +54,7 @@ def publish(runs: Path, dest: Path) -> list[Path]:
             if other.get(key) != infos[0].get(key):
                 raise ValueError(f"{folder}/ceiling.json has another {key} than {folders[0]}: "
                                  f"{other.get(key)} vs {infos[0].get(key)}")
-    values = [float(r["test_miou"]) for r in finals]
-    info = dict(infos[0], seeds=seeds, steps=[int(r["steps"]) for r in finals],
-                ceiling_miou=round(statistics.fmean(values), 4),
-                ceiling_std=round(statistics.stdev(values), 4) if len(values) > 1 else 0.0)
+    info = dict(infos[0], seeds=seeds, steps=[int(r["steps"]) for r in finals], **ceiling_of(finals))
     out = [write_csv(search, dest / "search.csv"), write_csv(finals, dest / "ceiling.csv")]
     (dest / "ceiling.json").write_text(json.dumps(info, indent=1) + "\n")
     return out + [dest / "ceiling.json"]
@@ -76,34 +74,28 @@ def search_table(dest: Path) -> list[dict]:
              "seconds": r["seconds"]} for r in read_csv(dest / "search.csv")]
 
 
-def _means(results: list[dict]) -> tuple[list[str], dict[str, dict[int, float]], dict[int, float],
+def _means(results: list[dict]) -> tuple[list[str], dict[str, dict[int, float]], dict[int, str],
                                           dict[str, dict[int, float]]]:
-    """(strategies, strategy -> round -> mean mIoU over seeds, round -> mean labelled % over the
-    active strategies, strategy -> round -> its own mean labelled %)."""
-    strategies = list(dict.fromkeys(r["strategy"] for r in results))
-    means: dict[str, dict[int, float]] = {}
-    own: dict[str, dict[int, float]] = {}
-    shares: dict[int, list[float]] = {}
-    for s in strategies:
-        by_round: dict[int, list[float]] = {}
-        pct: dict[int, list[float]] = {}
-        for r in results:
-            if r["strategy"] == s:
-                by_round.setdefault(int(r["round"]), []).append(number(r["miou"]))
-                pct.setdefault(int(r["round"]), []).append(number(r["labelled_percent"]))
-                if s != FULL:
-                    shares.setdefault(int(r["round"]), []).append(number(r["labelled_percent"]))
-        means[s] = {k: statistics.fmean(v) for k, v in by_round.items()}
-        own[s] = {k: statistics.fmean(v) for k, v in pct.items()}
-    return strategies, means, {k: statistics.fmean(v) for k, v in shares.items()}, own
+    """(strategies, strategy -> round -> mean mIoU over seeds, round -> its column name (the mean
+    labelled share of the active strategies, as every table of the doc), strategy -> round -> its
+    own mean labelled %)."""
+    summary = summary_table(results)
+    strategies = list(dict.fromkeys(str(row["strategy"]) for row in summary))
+    means: dict[str, dict[int, float]] = {s: {} for s in strategies}
+    own: dict[str, dict[int, float]] = {s: {} for s in strategies}
+    for row in summary:
+        k = int(number(row["round"]))
+        means[str(row["strategy"])][k] = number(row["miou_mean"])
+        own[str(row["strategy"])][k] = number(row["labelled_percent_mean"])
+    return strategies, means, round_names(summary), own
 
 
 def share_table(results: list[dict], top: float) -> list[dict]:
     """Each strategy's mean mIoU as a % of the ceiling ``top`` at each budget (a column per round,
     headed by the mean labelled share of the active strategies, as the doc's other tables), the
     same-cost reference's in the last column; every share that rounds to the round's best in bold."""
-    strategies, means, shares, _ = _means(results)
-    rounds = sorted(k for k in shares if k > 0)
+    strategies, means, names, _ = _means(results)
+    rounds = sorted(k for k in names if k > 0)
     active = [s for s in strategies if s != FULL]
     best = {k: max(100.0 * means[s][k] / top for s in active) for k in rounds}
     rows = []
@@ -111,11 +103,11 @@ def share_table(results: list[dict], top: float) -> list[dict]:
         row = {"strategy": s}
         for k in rounds:
             pct = 100.0 * means[s][k] / top
-            row[f"{shares[k]:.2f}%"] = f"**{pct:.1f}**" if round(pct, 1) == round(best[k], 1) else f"{pct:.1f}"
+            row[names[k]] = f"**{pct:.1f}**" if round(pct, 1) == round(best[k], 1) else f"{pct:.1f}"
         row["100%, same cost"] = "-"
         rows.append(row)
     if FULL in means:
-        rows.append({"strategy": f"{FULL} (same cost)", **{f"{shares[k]:.2f}%": "-" for k in rounds},
+        rows.append({"strategy": f"{FULL} (same cost)", **{names[k]: "-" for k in rounds},
                      "100%, same cost": f"{100.0 * means[FULL][1] / top:.1f}"})
     return rows
 
@@ -148,8 +140,8 @@ def findings(dest: Path, results: dict[str, list[dict]]) -> str:
                     f"(--max-steps) may end higher; over the same doubling the test mIoU of the searched models, "
                     f"which chooses nothing, moved {moved:+.2f}.")
     for name, rows in results.items():
-        strategies, means, shares, own = _means(rows)
-        last = max(shares)
+        strategies, means, names, own = _means(rows)
+        last = max(names)
         active = [s for s in strategies if s != FULL]
         best = max(active, key=lambda s: means[s][last])
         reach = (f"the best strategy after round {last} ({best}, {means[best][last]:.2f} at {own[best][last]:.2f}% of "
@@ -190,15 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for path in publish(args.runs, args.dest):
         print(f"wrote {path}")
-    made = blocks(args.dest)
-    if args.fill:
-        found = fill_markers(args.fill, made)
-        missing = sorted(set(made) - set(found))
-        print(f"filled {len(found)} blocks of {args.fill}" + (f"; no markers for {', '.join(missing)}" if missing else ""))
-        return 1 if missing else 0
-    for name, text in made.items():
-        print(f"\n<!-- table:{name} -->\n{text}\n<!-- /table:{name} -->")
-    return 0
+    return emit_blocks(blocks(args.dest), args.fill)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from adeada.fileformats import fill_markers, format_markdown_table, number, read_csv, write_csv
+from adeada.fileformats import emit_blocks, format_markdown_table, number, read_csv, write_csv
 
 FOLDERS = ("alpha", "recall", "schedule")
 ALPHAS = ("0", "0.25", "0.5", "0.75", "1")
@@ -267,15 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for path in publish(args.runs, args.dest):
         print(f"wrote {path}")
-    made = blocks(args.dest)
-    if args.fill:
-        found = fill_markers(args.fill, made)
-        missing = sorted(set(made) - set(found))
-        print(f"filled {len(found)} blocks of {args.fill}" + (f"; no markers for {', '.join(missing)}" if missing else ""))
-        return 1 if missing else 0
-    for name, text in made.items():
-        print(f"\n<!-- table:{name} -->\n{text}\n<!-- /table:{name} -->")
-    return 0
+    return emit_blocks(blocks(args.dest), args.fill)
 
 
 if __name__ == "__main__":

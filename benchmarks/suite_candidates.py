@@ -140,17 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = gather(args.runs, args.suite, args.dest, args.candidate, args.machine)
     print(f"wrote {len(results)} shifts and the leaderboard to {args.dest}")
-    made = blocks(args.dest, args.candidate)
-    if args.fill:
-        from adeada.fileformats import fill_markers
+    from adeada.fileformats import emit_blocks
 
-        found = fill_markers(args.fill, made)
-        missing = sorted(set(made) - set(found))
-        print(f"filled {len(found)} blocks of {args.fill}" + (f"; no markers for {', '.join(missing)}" if missing else ""))
-        return 1 if missing else 0
-    for name, text in made.items():
-        print(f"\n<!-- table:{name} -->\n{text}\n<!-- /table:{name} -->")
-    return 0
+    return emit_blocks(blocks(args.dest, args.candidate), args.fill)
 
 
 if __name__ == "__main__":

@@ -257,15 +257,20 @@ def _read_json(path: Path):
         raise ValueError(f"{path} is not valid JSON ({err}); delete it to start the measurement again") from None
 
 
+def ceiling_of(finals: Sequence[dict]) -> dict[str, float]:
+    """``ceiling_miou`` and ``ceiling_std``: the mean and sample std over seeds of ceiling.csv's rows."""
+    values = [float(r["test_miou"]) for r in finals]
+    return {"ceiling_miou": round(statistics.fmean(values), 4),
+            "ceiling_std": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0}
+
+
 def write_summary(out: Path, cfg: RunConfig, rule: CeilingRule, precision: dict, n_train: int, n_held: int) -> dict:
     """ceiling.json: the mean ceiling over the seeds in ceiling.csv, with how it was chosen."""
     finals = read_csv(out / "ceiling.csv")
-    values = [float(r["test_miou"]) for r in finals]
     summary = {
         "config": cfg.name,
         "seeds": [int(r["seed"]) for r in finals],
-        "ceiling_miou": round(statistics.fmean(values), 4),
-        "ceiling_std": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0,
+        **ceiling_of(finals),
         "steps": [int(r["steps"]) for r in finals],
         "same_cost_steps": cfg.finetune.iterations * cfg.loop.rounds,
         "rule": dataclasses.asdict(rule),
