@@ -91,7 +91,8 @@ def blocks(dest: Path, candidate: str = "adeada_plus_conf") -> dict[str, str]:
     """docs/benchmarks/suite.md's candidate section: sources, ranks, paired overview, verdict."""
     from adeada.fileformats import format_markdown_table
     from adeada.reports.leaderboard import BASELINES as BASES
-    from adeada.reports.leaderboard import common_strategies, paired_overview, paired_rows, rank_markdown, rank_rows
+    from adeada.reports.leaderboard import (by_shift, common_strategies, paired_overview, paired_rows, rank_markdown,
+                                             rank_rows)
 
     results = published(dest)
     shifts = list(results)
@@ -108,23 +109,20 @@ def blocks(dest: Path, candidate: str = "adeada_plus_conf") -> dict[str, str]:
     parts = [f"Mean rank over the {len(shifts)} shifts x {top['cells'] // len(shifts)} budgets: "
              + ", ".join(f"{r['strategy']} {r['mean_rank']:.2f}" for r in ranks) + "."]
     for base in bases + ["adeada_plus"]:
-        rows = [p for p in paired + versus if p["reference"] == candidate and p["strategy"] == base]
-        means = {}
-        for sh in shifts:
-            cells = [p["mean_diff"] for p in rows if p["shift"] == sh]
-            if not cells:
-                raise ValueError(f"{dest}: no paired difference of {candidate} and {base} on {sh}")
-            means[sh] = sum(cells) / len(cells)
-        ahead = [sh for sh in shifts if means[sh] > 0]
+        per_shift = by_shift(paired + versus, candidate, base, shifts)
+        missing = [sh for sh in shifts if sh not in per_shift]
+        if missing:
+            raise ValueError(f"{dest}: no paired difference of {candidate} and {base} on {', '.join(missing)}")
+        ahead = [sh for sh, (m, _, _) in per_shift.items() if m > 0]
 
-        def decided(verdict: str) -> str:
-            found = [f"{n} budget{'s' if n > 1 else ''} of {sh}" for sh in shifts
-                     if (n := sum(p["shift"] == sh and p["verdict"] == verdict for p in rows))]
+        def decided(counts: list[tuple[str, int]]) -> str:
+            found = [f"{n} budget{'s' if n > 1 else ''} of {sh}" for sh, n in counts if n]
             return ", ".join(found) if found else "no budget of any shift"
 
         parts.append(f"{candidate} minus {base}: the mean over the budgets is positive on {len(ahead)} of {len(shifts)} "
-                     f"shifts ({', '.join(ahead) or 'none'}); decided ahead at {decided('better')}, "
-                     f"behind at {decided('worse')}.")
+                     f"shifts ({', '.join(ahead) or 'none'}); decided ahead at "
+                     f"{decided([(sh, up) for sh, (_, up, _) in per_shift.items()])}, "
+                     f"behind at {decided([(sh, down) for sh, (_, _, down) in per_shift.items()])}.")
     out["candidates_text"] = " ".join(parts)
     return out
 

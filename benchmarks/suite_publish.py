@@ -53,9 +53,7 @@ def verdict(results: dict[str, list[dict]], protocols: dict[str, list[dict]], ou
     (protocol 1 and 2, every strategy). Returns sentences keyed by name; the doc and the README
     quote them and a test checks that they are these.
     """
-    import numpy as np
-
-    from adeada.reports.leaderboard import BASELINES, common_strategies, paired_rows, rank_rows
+    from adeada.reports.leaderboard import BASELINES, by_shift, common_strategies, paired_rows, rank_rows
     from adeada.reports import summary_table
 
     out = {}
@@ -75,16 +73,9 @@ def verdict(results: dict[str, list[dict]], protocols: dict[str, list[dict]], ou
     bases = [s for s in names if s in BASELINES]
     paired = paired_rows(results, [ours], bases)
     for base in bases:
-        mine = [p for p in paired if p["strategy"] == base]
-        by_shift = []
-        for shift in results:
-            cells_ = [p for p in mine if p["shift"] == shift]
-            mean = float(np.mean([p["mean_diff"] for p in cells_]))
-            down = sum(p["verdict"] == "worse" for p in cells_)
-            up = sum(p["verdict"] == "better" for p in cells_)
-            by_shift.append((shift, mean, up, down))
-        ahead = [s for s, m, _, _ in by_shift if m > 0]
-        behind = [f"{d} budget{'s' if d > 1 else ''} of {s}" for s, _, _, d in by_shift if d]
+        per_shift = by_shift(paired, ours, base, list(results))
+        ahead = [s for s, (m, _, _) in per_shift.items() if m > 0]
+        behind = [f"{d} budget{'s' if d > 1 else ''} of {s}" for s, (_, _, d) in per_shift.items() if d]
         out[f"vs_{base}"] = (f"{ours} minus {base}, the mean over the budgets, is positive on {len(ahead)} of "
                              f"{len(results)} shifts ({', '.join(ahead) or 'none'}); it is decided behind at "
                              + (", ".join(behind) if behind else "no budget of any shift") + ".")

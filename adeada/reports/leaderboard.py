@@ -99,24 +99,29 @@ def paired_rows(results: Mapping[str, Sequence[Mapping[str, object]]], reference
     return out
 
 
+def by_shift(paired: Sequence[Mapping[str, object]], reference: str, baseline: str,
+             shifts: Sequence[str]) -> dict[str, tuple[float, int, int]]:
+    """Per shift with a paired difference of ``reference`` - ``baseline``: (the mean difference
+    over the budgets, budgets decided ahead, budgets decided behind)."""
+    out = {}
+    for shift in shifts:
+        cells = [p for p in paired if (p["reference"], p["strategy"], p["shift"]) == (reference, baseline, shift)]
+        if cells:
+            out[shift] = (float(np.mean([number(c["mean_diff"]) for c in cells])),
+                          sum(c["verdict"] == "better" for c in cells), sum(c["verdict"] == "worse" for c in cells))
+    return out
+
+
 def paired_overview(paired: Sequence[Mapping[str, object]], shifts: Sequence[str]) -> list[Row]:
     """One row per (reference, baseline): per shift the mean paired difference over the budgets and
     how many budgets are decided ahead (▲) and behind (▼), e.g. ``+0.85 ▲3 ▼0``."""
-    groups: dict[tuple[str, str], dict[str, list[Mapping[str, object]]]] = defaultdict(lambda: defaultdict(list))
-    for p in paired:
-        groups[(str(p["reference"]), str(p["strategy"]))][str(p["shift"])].append(p)
+    pairs = dict.fromkeys((str(p["reference"]), str(p["strategy"])) for p in paired)
     out = []
-    for (ref, base), by_shift in groups.items():
+    for ref, base in pairs:
+        found = by_shift(paired, ref, base, shifts)
         row: Row = {"ours - baseline": f"{ref} - {base}"}
         for shift in shifts:
-            cells = by_shift.get(shift, [])
-            if not cells:
-                row[shift] = "-"
-                continue
-            mean = float(np.mean([number(c["mean_diff"]) for c in cells]))
-            up = sum(c["verdict"] == "better" for c in cells)
-            down = sum(c["verdict"] == "worse" for c in cells)
-            row[shift] = f"{mean:+.2f} ▲{up} ▼{down}"
+            row[shift] = "-" if shift not in found else "{:+.2f} ▲{} ▼{}".format(*found[shift])
         out.append(row)
     return out
 
