@@ -173,16 +173,10 @@ class _Trainer:
     def score(self, model, indices: Optional[Sequence[int]] = None) -> float:
         """mIoU in points: on the test set, or (``indices``) on those pool images."""
         from adeada.active.phases.evaluate import test_result
-        from adeada.evaluation import evaluate
 
         if indices is None:
             return 100.0 * float(test_result(self.ctx, model).miou)
-        ev = self.cfg.evaluation
-        result = evaluate(model, self.ctx.pool, self.ctx.num_classes, device=str(self.ctx.device),
-                          normalize=model.normalize, batch_size=ev.batch_size, resize=ev.resize,
-                          progress=self.progress, eval_classes=ev.eval_classes, bf16=ev.bf16,
-                          num_workers=ev.num_workers, indices=list(indices))
-        return 100.0 * float(result.miou)
+        return 100.0 * float(test_result(self.ctx, model, self.ctx.pool, indices).miou)
 
 
 def run_ceiling(cfg: RunConfig, out: str | Path, seeds: Sequence[int], rule: CeilingRule = CeilingRule(),

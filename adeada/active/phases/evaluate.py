@@ -18,14 +18,16 @@ def labelled_pixels_after(ctx: RunContext, k: int) -> int:
     return sum(int(r["pixels"]) for j in range(1, k + 1) for r in read_selection(ctx.run, j))
 
 
-def test_result(ctx: RunContext, model):
-    """``model`` on the run's target test set, with the run's evaluation settings."""
+def test_result(ctx: RunContext, model, dataset=None, indices=None):
+    """``model`` on the run's target test set (or on ``indices`` of ``dataset``), with the run's
+    evaluation settings."""
     from adeada.evaluation import evaluate
 
     ev = ctx.cfg.evaluation
-    return evaluate(model, ctx.test, ctx.num_classes, device=str(ctx.device), normalize=model.normalize,
-                    batch_size=ev.batch_size, resize=ev.resize, progress=ctx.progress,
-                    eval_classes=ev.eval_classes, bf16=ev.bf16, num_workers=ev.num_workers)
+    return evaluate(model, ctx.test if dataset is None else dataset, ctx.num_classes, device=str(ctx.device),
+                    normalize=model.normalize, batch_size=ev.batch_size, resize=ev.resize, progress=ctx.progress,
+                    eval_classes=ev.eval_classes, bf16=ev.bf16, num_workers=ev.num_workers,
+                    indices=None if indices is None else list(indices))
 
 
 def evaluate_round(ctx: RunContext, k: int) -> dict:
