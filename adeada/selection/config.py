@@ -331,7 +331,8 @@ class AdeadaPlusConfig:
     gain_split: bool = False
     gain_min_share: float = 0.2
     # The mixtures' estimator (a key of adeada.selection.density.ESTIMATORS); None: the run's
-    # selection.density.estimator, as ADeADA. Row adeada_plus_diag: "gmm_diag" (docs/benchmarks.md,
+    # selection.density.estimator, as ADeADA. Row adeada_plus_fast: "gmm_full_fast" (issue 24's
+    # candidate default, docs/benchmarks/density_scale.md). Row adeada_plus_diag: "gmm_diag" (docs/benchmarks.md,
     # "Which density estimator": a candidate, measured, not the default).
     estimator: Optional[EstimatorName] = None
 

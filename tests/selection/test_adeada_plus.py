@@ -280,3 +280,15 @@ def test_the_gain_split_follows_last_rounds_error_rates_within_its_bounds():
     assert get_strategy("adeada_plus", only_density).select(tgt, budget, ctx).diagnostics["density_share"] == 1.0
     with pytest.raises(ValueError, match="selection.adeada_plus.gain_split=True; expected false unless fixed_split is true"):
         get_strategy("adeada_plus_gain", _cfg(fixed_split=False))
+
+
+def test_the_fast_row_is_adeada_plus_with_the_fast_fit_of_the_same_mixtures():
+    tgt, src = two_classes(seed=5)
+    ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 11 == 0)
+    fast = get_strategy("adeada_plus_fast", _cfg())
+    assert fast.cfg.density.estimator == "gmm_full" and fast.runs_with().density.estimator == "gmm_full_fast"
+    # the row is exactly "ADeADA+ with selection.density.estimator: gmm_full_fast" (how it was run)
+    same = get_strategy("adeada_plus", SelectionConfig(density=DensityConfig(n_jobs=1, estimator="gmm_full_fast")))
+    a, b = fast.select(tgt, 5000, ctx), same.select(tgt, 5000, ctx)
+    np.testing.assert_array_equal(a.rows, b.rows)
+    np.testing.assert_array_equal(a.part, b.part)

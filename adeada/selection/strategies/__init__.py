@@ -12,8 +12,8 @@ from .aada import AADA
 from .badge import BADGE
 from .base import RankedStrategy, Strategy
 from .adeada_plus import (
-    ADeADAPlus, ADeADAPlusConf, ADeADAPlusDiag, ADeADAPlusDyn, ADeADAPlusFlat, ADeADAPlusMargin, ADeADAPlusRelMass,
-    ADeADAPlusGain, ADeADAPlusRIPU,
+    ADeADAPlus, ADeADAPlusConf, ADeADAPlusDiag, ADeADAPlusDyn, ADeADAPlusFast, ADeADAPlusFlat, ADeADAPlusMargin,
+    ADeADAPlusRelMass, ADeADAPlusGain, ADeADAPlusRIPU,
 )
 from .clue import CLUE
 from .density_aware import ADeADA, AblationA, AblationB, AblationC, AblationD, AblationE, DensityOnly
@@ -47,6 +47,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "adeada_plus_gain": ADeADAPlusGain,
     "adeada_plus_relmass": ADeADAPlusRelMass,
     "adeada_plus_diag": ADeADAPlusDiag,
+    "adeada_plus_fast": ADeADAPlusFast,
 }
 
 
