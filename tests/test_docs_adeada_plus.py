@@ -22,6 +22,10 @@ FINE = ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine"
     # the diagonal-mixture candidate: only its paired table (its means are the rows above plus one)
     ([RESULTS / "adeada_plus_diag_results.csv", RESULTS / "results.csv"], "adeada_plus_diag", (1,)),
     ([FINE / "adeada_plus_diag_results.csv", FINE / "results.csv"], "adeada_plus_diag", (1,)),
+    # ADeADA+ with the fast estimator on protocol 1 (issue 24's candidate default; density_scale.md;
+    # protocol 2's config runs it already), and the authors' recipe with another k-means seed, its floor
+    ([RESULTS / "adeada_plus_fast_results.csv", RESULTS / "results.csv"], "adeada_plus_fast", (1,)),
+    ([RESULTS / "adeada_plus_recipe_seed1_results.csv", RESULTS / "results.csv"], "adeada_plus_recipe_seed1", (1,)),
     # the candidates measured and dropped: the same
     ([RESULTS / "adeada_plus_margin_results.csv", RESULTS / "results.csv"], "adeada_plus_margin", (1,)),
     ([FINE / "adeada_plus_margin_results.csv", FINE / "results.csv"], "adeada_plus_margin", (1,)),

@@ -1,0 +1,33 @@
+"""density_scale.md's round-cost tables are what benchmarks/round_cost.py makes of the committed
+per-round seconds, and the cells rerun on the machine that measured them gave the committed
+protocol results back exactly (so its new cells pair with the committed ones)."""
+
+from pathlib import Path
+
+import pytest
+
+from adeada.fileformats import read_csv
+from tests.scripts import load_benchmark
+from tests.test_docs_benchmarks import quoted
+
+ROOT = Path(__file__).resolve().parents[1]
+COST = ROOT / "docs" / "benchmarks" / "round_cost"
+PROTOCOLS = {"protocol1": ROOT / "docs" / "benchmarks" / "camvid_day_dusk" / "results.csv",
+             "protocol2": ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine" / "results.csv"}
+
+
+@pytest.mark.parametrize("name", list(PROTOCOLS))
+def test_the_round_cost_table_is_what_the_script_makes_of_the_committed_seconds(name):
+    mod = load_benchmark("round_cost")
+    assert quoted(f"round_cost_{name}") == mod.cost_table(mod.read_rows(COST / f"{name}.csv"), "conf")
+
+
+@pytest.mark.parametrize("name", list(PROTOCOLS))
+def test_the_cells_rerun_for_the_timings_gave_the_committed_values_back(name):
+    committed = {(r["strategy"], r["seed"], r["round"]): float(r["miou"]) for r in read_csv(PROTOCOLS[name])}
+    rerun = read_csv(COST / f"reproduced_{name}.csv")
+    assert len(rerun) >= 18  # at least three whole cells
+    for r in rerun:
+        key = (r["strategy"], r["seed"], r["round"])
+        assert key in committed, key
+        assert float(r["miou"]) == committed[key], key  # exactly: the same float32 computation
