@@ -31,3 +31,17 @@ def test_the_cells_rerun_for_the_timings_gave_the_committed_values_back(name):
         key = (r["strategy"], r["seed"], r["round"])
         assert key in committed, key
         assert float(r["miou"]) == committed[key], key  # exactly: the same float32 computation
+
+
+def test_the_round_one_overlaps_quoted_are_those_of_the_committed_selections():
+    folder = COST / "round1_selections"
+
+    def regions(name):
+        return {(r["image"], r["region"]) for r in read_csv(folder / f"{name}.csv")}
+
+    recipe = regions("adeada_plus")
+    fast, seed1 = regions("adeada_plus_fast"), regions("adeada_plus_recipe_seed1")
+    text = (ROOT / "docs" / "benchmarks" / "density_scale.md").read_text()
+    quoted_text = " ".join(text.split())
+    assert (f"the fast estimator's shares {len(fast & recipe)} of its {len(fast)} regions with the recipe's (seed 0), "
+            f"the recipe's own seed 1 {len(seed1 & recipe)} of {len(seed1)}") in quoted_text
