@@ -16,77 +16,62 @@ there (one cell, one row).
 from __future__ import annotations
 
 import argparse
-import csv
-import json
+import re
 import sys
+from collections import defaultdict
 from pathlib import Path
+
+from adeada.active.rundir import RunDir
+from adeada.fileformats import format_markdown_table, read_csv, write_csv
 
 STAGES = ("stats", "select", "label", "train", "eval")
 COLUMNS = ["strategy", "seed", "round", *STAGES]
+STEP = re.compile(r"r(\d+)\.(\w+)")  # the loop's step names: r01.stats, r12.train, ...
 
 
 def read_runs(folders: list[Path], from_round: int) -> list[dict]:
     """One row per (strategy, seed, round >= from_round) with the seconds of each stage."""
     rows: list[dict] = []
-    seen: dict[tuple[str, int], Path] = {}
+    seen: dict[tuple[str, str], Path] = {}
     for folder in folders:
-        states = sorted(folder.glob("*/seed*/state.json"))
-        if not states:
+        cells = sorted(p.parent for p in folder.glob("*/seed*/state.json"))
+        if not cells:
             raise SystemExit(f"{folder}: no <strategy>/seed<k>/state.json under it (is it a compare output folder?)")
-        for state in states:
-            strategy, seed = state.parent.parent.name, int(state.parent.name.removeprefix("seed"))
+        for cell in cells:
+            strategy, seed = cell.parent.name, cell.name.removeprefix("seed")
             if (strategy, seed) in seen:
                 raise SystemExit(f"{strategy} seed {seed} is in both {seen[strategy, seed]} and {folder}")
             seen[strategy, seed] = folder
-            info = json.loads(state.read_text()).get("info", {})
-            rounds = sorted({int(k[1:3]) for k in info if k.startswith("r") and k[1:3].isdigit()})
-            for k in (r for r in rounds if r >= from_round):
-                stages = {s: info.get(f"r{k:02d}.{s}", {}).get("seconds") for s in STAGES}
-                if any(v is None for v in stages.values()):
-                    continue  # an unfinished round: not a round's cost
-                rows.append({"strategy": strategy, "seed": seed, "round": k, **stages})
+            per_round: dict[int, dict[str, float]] = defaultdict(dict)
+            for step, info in RunDir(cell).read_state().get("info", {}).items():
+                m = STEP.fullmatch(step)
+                if m and m.group(2) in STAGES and "seconds" in info:
+                    per_round[int(m.group(1))][m.group(2)] = float(info["seconds"])
+            for k in sorted(per_round):
+                # an unfinished round is not a round's cost
+                if k >= from_round and len(per_round[k]) == len(STAGES):
+                    rows.append({"strategy": strategy, "seed": seed, "round": k, **per_round[k]})
     return rows
-
-
-def write_rows(rows: list[dict], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, COLUMNS)
-        w.writeheader()
-        w.writerows(rows)
-
-
-def read_rows(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
-        return [{**r, "seed": int(r["seed"]), "round": int(r["round"]), **{s: float(r[s]) for s in STAGES}}
-                for r in csv.DictReader(f)]
 
 
 def cost_table(rows: list[dict], reference: str) -> str:
     """Markdown: per strategy, cells and rounds counted, mean seconds per round by stage, the
     round's total and its ratio to ``reference``'s."""
-    by: dict[str, list[dict]] = {}
+    by: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
-        by.setdefault(r["strategy"], []).append(r)
+        by[r["strategy"]].append(r)
     if reference not in by:
         raise SystemExit(f"the reference strategy {reference!r} has no finished round here; "
-                         f"found: {', '.join(sorted(by))}")
-
-    def mean(rs, key):
-        return sum(float(r[key]) for r in rs) / len(rs)
-
-    def total(rs):
-        return sum(mean(rs, s) for s in STAGES)
-
-    ref = total(by[reference])
-    lines = ["| strategy | cells | rounds | " + " | ".join(STAGES) + " | round | ratio to " + reference + " |",
-             "| --- | --- | --- | " + " | ".join("---" for _ in STAGES) + " | --- | --- |"]
+                         f"found: {', '.join(sorted(by)) or 'no strategy'}")
+    means = {name: {s: sum(float(r[s]) for r in rs) / len(rs) for s in STAGES} for name, rs in by.items()}
+    ref = sum(means[reference].values())
+    table = []
     for name in sorted(by, key=lambda n: (n != reference, n)):
-        rs = by[name]
-        cells = len({r["seed"] for r in rs})
-        lines.append(f"| {name} | {cells} | {len(rs)} | " + " | ".join(f"{mean(rs, s):.1f} s" for s in STAGES)
-                     + f" | {total(rs):.1f} s | {total(rs) / ref:.2f}x |")
-    return "\n".join(lines)
+        total = sum(means[name].values())
+        table.append({"strategy": name, "cells": str(len({str(r["seed"]) for r in by[name]})),
+                      "rounds": str(len(by[name])), **{s: f"{means[name][s]:.1f} s" for s in STAGES},
+                      "round": f"{total:.1f} s", f"ratio to {reference}": f"{total / ref:.2f}x"})
+    return format_markdown_table(table).rstrip("\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,14 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("folders", nargs="*", type=Path, help="compare output folders")
     ap.add_argument("--from-csv", type=Path, help="make the table from a CSV this script wrote")
     ap.add_argument("--csv", type=Path, help="write the per-cell, per-round seconds here")
-    ap.add_argument("--from-round", type=int, default=2)
+    ap.add_argument("--from-round", type=int, default=2, help="first round counted (reading folders; a CSV "
+                    "holds the rounds it was written with)")
     ap.add_argument("--reference", default="conf")
     args = ap.parse_args(argv)
     if bool(args.folders) == bool(args.from_csv):
         ap.error("give compare output folders or --from-csv, not both")
-    rows = read_rows(args.from_csv) if args.from_csv else read_runs(args.folders, args.from_round)
+    rows = read_csv(args.from_csv) if args.from_csv else read_runs(args.folders, args.from_round)
     if args.csv:
-        write_rows(rows, args.csv)
+        write_csv(rows, args.csv, COLUMNS)
     print(cost_table(rows, args.reference))
     return 0
 

@@ -19,14 +19,19 @@ PROTOCOLS = {"protocol1": ROOT / "docs" / "benchmarks" / "camvid_day_dusk" / "re
 @pytest.mark.parametrize("name", list(PROTOCOLS))
 def test_the_round_cost_table_is_what_the_script_makes_of_the_committed_seconds(name):
     mod = load_benchmark("round_cost")
-    assert quoted(f"round_cost_{name}") == mod.cost_table(mod.read_rows(COST / f"{name}.csv"), "conf")
+    assert quoted(f"round_cost_{name}") == mod.cost_table(read_csv(COST / f"{name}.csv"), "conf")
 
 
 @pytest.mark.parametrize("name", list(PROTOCOLS))
 def test_the_cells_rerun_for_the_timings_gave_the_committed_values_back(name):
     committed = {(r["strategy"], r["seed"], r["round"]): float(r["miou"]) for r in read_csv(PROTOCOLS[name])}
     rerun = read_csv(COST / f"reproduced_{name}.csv")
-    assert len(rerun) >= 18  # at least three whole cells
+    # the cells density_scale.md names: CONF seeds 0-2 on each protocol, ADeADA+ seed 0 on protocol 1
+    # and seeds 0-2 on protocol 2, each with its 6 seed-round values (60 in all)
+    plus_seeds = {"protocol1": {"0"}, "protocol2": {"0", "1", "2"}}[name]
+    cells = {(r["strategy"], r["seed"]) for r in rerun}
+    assert cells == {("conf", s) for s in "012"} | {("adeada_plus", s) for s in plus_seeds}
+    assert len(rerun) == 6 * len(cells)
     for r in rerun:
         key = (r["strategy"], r["seed"], r["round"])
         assert key in committed, key

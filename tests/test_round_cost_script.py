@@ -47,3 +47,9 @@ def test_an_unfinished_round_is_not_counted_and_one_cell_in_two_folders_is_refus
         mod.main([str(tmp_path / "a"), str(tmp_path / "b")])
     with pytest.raises(SystemExit, match="reference strategy 'rand' has no finished round"):
         mod.main([str(tmp_path / "a"), "--reference", "rand"])
+
+
+def test_a_three_digit_round_is_read_by_its_own_number(tmp_path):
+    mod = load_benchmark("round_cost")
+    _cell(tmp_path / "a", "conf", 0, {9: 1.0, 100: 2.0})
+    assert [r["round"] for r in mod.read_runs([tmp_path / "a"], from_round=10)] == [100]
