@@ -50,3 +50,17 @@ def test_the_round_one_overlaps_quoted_are_those_of_the_committed_selections():
     quoted_text = " ".join(text.split())
     assert (f"the fast estimator's shares {len(fast & recipe)} of its {len(fast)} regions with the recipe's (seed 0), "
             f"the recipe's own seed 1 {len(seed1 & recipe)} of {len(seed1)}") in quoted_text
+
+
+def test_the_alone_cells_ratio_quoted_is_that_of_the_committed_seconds():
+    rows = read_csv(COST / "protocol1.csv")
+    stages = ("stats", "select", "label", "train", "eval")
+
+    def mean_round(keep):
+        picked = [r for r in rows if keep(r)]
+        return sum(sum(float(r[s]) for s in stages) for r in picked) / len(picked)
+
+    alone = mean_round(lambda r: (r["strategy"], r["seed"]) == ("adeada_plus_fast", "2"))
+    ratio = alone / mean_round(lambda r: r["strategy"] == "conf")
+    text = " ".join((ROOT / "docs" / "benchmarks" / "density_scale.md").read_text().split())
+    assert f"is about {ratio:.1f}x" in text

@@ -287,7 +287,7 @@ def test_the_fast_row_is_adeada_plus_with_the_fast_fit_of_the_same_mixtures():
     ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 11 == 0)
     fast = get_strategy("adeada_plus_fast", _cfg())
     assert fast.cfg.density.estimator == "gmm_full" and fast.runs_with().density.estimator == "gmm_full_fast"
-    # the row is exactly "ADeADA+ with selection.density.estimator: gmm_full_fast" (how it was run)
+    # the row is exactly "ADeADA+ with selection.density.estimator: gmm_full_fast" (the run-wide form)
     same = get_strategy("adeada_plus", SelectionConfig(density=DensityConfig(n_jobs=1, estimator="gmm_full_fast")))
     a, b = fast.select(tgt, 5000, ctx), same.select(tgt, 5000, ctx)
     np.testing.assert_array_equal(a.rows, b.rows)

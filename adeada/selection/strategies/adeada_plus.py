@@ -23,8 +23,10 @@ Three more settings are candidates, measured on both CamVid protocols and not on
 (docs/benchmarks.md, "Which density estimator" and "Candidates measured and dropped"), each with
 a row that switches it on:
 
-- ``estimator`` (rows ``adeada_plus_diag``: "gmm_diag", ``adeada_plus_fast``: "gmm_full_fast") gives
-  the mixtures their own estimator.
+- ``estimator`` (row ``adeada_plus_diag``: "gmm_diag") gives the mixtures their own estimator.
+  (Row ``adeada_plus_fast`` presets "gmm_full_fast", which protocol 2's config already runs for
+  every density-aware strategy; it is measured against the recipe on protocol 1 in
+  docs/benchmarks/density_scale.md.)
   With about 100 regions per component in 256 dimensions the authors' full covariances are
   singular up to ``reg_covar`` and explain held-out pool regions far worse than diagonal ones
   (``benchmarks/heldout_density.py``, no label read); with thousands of regions a class they
@@ -175,8 +177,9 @@ class ADeADAPlusDiag(ADeADAPlus):
 
 
 class ADeADAPlusFast(ADeADAPlus):
-    """ADeADA+ with the fast fit of the authors' full-covariance mixtures (issue 24's candidate
-    default: the same model, fitted on at most 10,000 regions a class with 2 EM iterations)."""
+    """ADeADA+ with the fast fit of the authors' full-covariance mixtures (``gmm_full_fast``, whose
+    own section sets how many regions each mixture is fitted on and how many EM iterations; issue
+    24's candidate default, docs/benchmarks/density_scale.md)."""
 
     name, plus_preset = "adeada_plus_fast", {"estimator": "gmm_full_fast"}
 
