@@ -27,18 +27,25 @@ from adeada.fileformats import format_markdown_table, read_csv, write_csv
 STAGES = ("stats", "select", "label", "train", "eval")
 COLUMNS = ["strategy", "seed", "round", *STAGES]
 STEP = re.compile(r"r(\d+)\.(\w+)")  # the loop's step names: r01.stats, r12.train, ...
+SEED = re.compile(r"seed(\d+)")  # a cell's folder; a copy beside it (seed0.bak) is not a cell
 
 
 def read_runs(folders: list[Path], from_round: int) -> list[dict]:
     """One row per (strategy, seed, round >= from_round) with the seconds of each stage."""
     rows: list[dict] = []
     seen: dict[tuple[str, str], Path] = {}
+    read: dict[Path, str] = {}
     for folder in folders:
-        cells = sorted(p.parent for p in folder.glob("*/seed*/state.json"))
+        cells = sorted(p.parent for p in folder.glob("*/seed*/state.json") if SEED.fullmatch(p.parent.name))
         if not cells:
             raise SystemExit(f"{folder}: no <strategy>/seed<k>/state.json under it (is it a compare output folder?)")
         for cell in cells:
-            strategy, seed = cell.parent.name, cell.name.removeprefix("seed")
+            strategy, seed = cell.parent.name, SEED.fullmatch(cell.name).group(1)
+            # a run reached under two names (a symlink made to rename a row) would weigh its rounds twice
+            real = cell.resolve()
+            if real in read:
+                raise SystemExit(f"{cell} is the run {read[real]} already read (a link): pass each run once")
+            read[real] = str(cell)
             if (strategy, seed) in seen:
                 raise SystemExit(f"{strategy} seed {seed} is in both {seen[strategy, seed]} and {folder}")
             seen[strategy, seed] = folder
@@ -54,16 +61,27 @@ def read_runs(folders: list[Path], from_round: int) -> list[dict]:
     return rows
 
 
-def cost_table(rows: list[dict], reference: str) -> str:
-    """Markdown: per strategy, cells and rounds counted, mean seconds per round by stage, the
-    round's total and its ratio to ``reference``'s."""
+def by_strategy(rows: list[dict]) -> dict[str, list[dict]]:
+    """The rows of each strategy."""
     by: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         by[r["strategy"]].append(r)
+    return dict(by)
+
+
+def stage_means(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """Per strategy, the mean seconds per round of each stage."""
+    return {name: {s: sum(float(r[s]) for r in rs) / len(rs) for s in STAGES} for name, rs in by_strategy(rows).items()}
+
+
+def cost_table(rows: list[dict], reference: str) -> str:
+    """Markdown: per strategy, cells and rounds counted, mean seconds per round by stage, the
+    round's total and its ratio to ``reference``'s."""
+    by = by_strategy(rows)
     if reference not in by:
         raise SystemExit(f"the reference strategy {reference!r} has no finished round here; "
                          f"found: {', '.join(sorted(by)) or 'no strategy'}")
-    means = {name: {s: sum(float(r[s]) for r in rs) / len(rs) for s in STAGES} for name, rs in by.items()}
+    means = stage_means(rows)
     ref = sum(means[reference].values())
     table = []
     for name in sorted(by, key=lambda n: (n != reference, n)):

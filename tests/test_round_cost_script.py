@@ -53,3 +53,14 @@ def test_a_three_digit_round_is_read_by_its_own_number(tmp_path):
     mod = load_benchmark("round_cost")
     _cell(tmp_path / "a", "conf", 0, {9: 1.0, 100: 2.0})
     assert [r["round"] for r in mod.read_runs([tmp_path / "a"], from_round=10)] == [100]
+
+
+def test_a_copy_beside_a_cell_is_not_a_cell_and_a_linked_cell_is_refused(tmp_path):
+    mod = load_benchmark("round_cost")
+    _cell(tmp_path / "a", "conf", 0, {2: 2.0})
+    _cell(tmp_path / "a", "conf", "0.bak", {2: 50.0})  # a backup copy of the cell: not read
+    assert [r["seed"] for r in mod.read_runs([tmp_path / "a"], from_round=2)] == ["0"]
+    (tmp_path / "a" / "conf_renamed").mkdir()
+    (tmp_path / "a" / "conf_renamed" / "seed0").symlink_to(tmp_path / "a" / "conf" / "seed0")
+    with pytest.raises(SystemExit, match="already read"):
+        mod.read_runs([tmp_path / "a"], from_round=2)
