@@ -74,6 +74,11 @@ def stage_means(rows: list[dict]) -> dict[str, dict[str, float]]:
     return {name: {s: sum(float(r[s]) for r in rs) / len(rs) for s in STAGES} for name, rs in by_strategy(rows).items()}
 
 
+def round_means(rows: list[dict]) -> dict[str, float]:
+    """Per strategy, the mean seconds of a whole round (the sum of its stages' means)."""
+    return {name: sum(stages.values()) for name, stages in stage_means(rows).items()}
+
+
 def cost_table(rows: list[dict], reference: str) -> str:
     """Markdown: per strategy, cells and rounds counted, mean seconds per round by stage, the
     round's total and its ratio to ``reference``'s."""
@@ -81,14 +86,13 @@ def cost_table(rows: list[dict], reference: str) -> str:
     if reference not in by:
         raise SystemExit(f"the reference strategy {reference!r} has no finished round here; "
                          f"found: {', '.join(sorted(by)) or 'no strategy'}")
-    means = stage_means(rows)
-    ref = sum(means[reference].values())
+    means, totals = stage_means(rows), round_means(rows)
     table = []
     for name in sorted(by, key=lambda n: (n != reference, n)):
-        total = sum(means[name].values())
+        total = totals[name]
         table.append({"strategy": name, "cells": str(len({str(r["seed"]) for r in by[name]})),
                       "rounds": str(len(by[name])), **{s: f"{means[name][s]:.1f} s" for s in STAGES},
-                      "round": f"{total:.1f} s", f"ratio to {reference}": f"{total / ref:.2f}x"})
+                      "round": f"{total:.1f} s", f"ratio to {reference}": f"{total / totals[reference]:.2f}x"})
     return format_markdown_table(table).rstrip("\n")
 
 

@@ -65,11 +65,6 @@ def cpu_model() -> str:
     return f"{name} ({isa})"
 
 
-def round_means(rows: list[dict]) -> dict[str, float]:
-    """Mean seconds of a whole round per strategy, from round_cost's rows."""
-    return {name: sum(stages.values()) for name, stages in round_cost.stage_means(rows).items()}
-
-
 def report(result: dict) -> str:
     """The lines the run prints at its end (and ``--from-json`` prints again)."""
     m, o = result["round_seconds"], result["density_step"]
@@ -93,8 +88,8 @@ def report(result: dict) -> str:
         f"ADeADA selection overlap: floor {o['floor_adeada_selection']:.1%}, fast seed 0 "
         f"{o['fast_same_seed_adeada_selection']:.1%}, fast seed 1 {o['fast_other_seed_adeada_selection']:.1%}",
         f"ADeADA+ selection overlap ({o['adeada_plus_regions']} regions): floor "
-        f"{o['floor_adeada_plus_selection']:.1%}, fast seed 0 {o['fast_same_seed_adeada_plus_selection']:.1%}, fast seed 1 "
-        f"{o['fast_other_seed_adeada_plus_selection']:.1%}",
+        f"{o['floor_adeada_plus_selection']:.1%}, fast seed 0 {o['fast_same_seed_adeada_plus_selection']:.1%}, "
+        f"fast seed 1 {o['fast_other_seed_adeada_plus_selection']:.1%}",
     ]
     return "\n".join(lines)
 
@@ -145,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         "seeds": seeds, "overrides": args.overrides,
         "compare_wall_s": round(compare_s, 1),  # after a resume: the resumed part only
         "target_regions": len(tgt), "source_regions": len(src), "classes": int(tgt.prob.shape[1]),
-        "round_seconds": round_means(rows),
+        "round_seconds": round_cost.round_means(rows),
         "select_seconds": {name: st["select"] for name, st in round_cost.stage_means(rows).items()},
         "density_step": step,
     }

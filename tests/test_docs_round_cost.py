@@ -53,14 +53,9 @@ def test_the_round_one_overlaps_quoted_are_those_of_the_committed_selections():
 
 
 def test_the_alone_cells_ratio_quoted_is_that_of_the_committed_seconds():
+    cost = load_benchmark("round_cost")
     rows = read_csv(COST / "protocol1.csv")
-    stages = ("stats", "select", "label", "train", "eval")
-
-    def mean_round(keep):
-        picked = [r for r in rows if keep(r)]
-        return sum(sum(float(r[s]) for s in stages) for r in picked) / len(picked)
-
-    alone = mean_round(lambda r: (r["strategy"], r["seed"]) == ("adeada_plus_fast", "2"))
-    ratio = alone / mean_round(lambda r: r["strategy"] == "conf")
+    alone = cost.round_means([r for r in rows if (r["strategy"], r["seed"]) == ("adeada_plus_fast", "2")])
+    ratio = alone["adeada_plus_fast"] / cost.round_means(rows)["conf"]
     text = " ".join((ROOT / "docs" / "benchmarks" / "density_scale.md").read_text().split())
     assert f"is about {ratio:.1f}x" in text
