@@ -217,11 +217,25 @@ def forget_other_kinds(base: dict, update: dict) -> dict:
         new, old = _node(update, path), _node(out, path)
         if new is None or old is None or key not in new or new[key] == old.get(key, default):
             continue
-        for name in {s for secs in sections.values() for s in secs} - set(sections.get(new[key], ())):
+        keep = set(sections.get(new[key], ()))
+        if path == ("selection", "density"):  # ADeADA+'s own estimator still reads its sections
+            keep |= set(sections.get(_plus_estimator(update, out), ()))
+        for name in {s for secs in sections.values() for s in secs} - keep:
             old.pop(name, None)
         for flat in FLAT_KEYS if path[0] == "data" else ():  # the old layout's keys of the old kind
             old.pop(flat, None)
     return out
+
+
+def _plus_estimator(*trees: dict) -> str | None:
+    """``selection.adeada_plus.estimator`` as the first tree that sets it says, else its default."""
+    from adeada.selection.config import AdeadaPlusConfig
+
+    for tree in trees:
+        plus = _node(tree, ("selection", "adeada_plus"))
+        if plus is not None and "estimator" in plus:
+            return plus["estimator"]
+    return AdeadaPlusConfig().estimator
 
 
 def _forget_for_overrides(data: dict, overrides: list[str]) -> dict:
@@ -261,7 +275,17 @@ def _upgrade(data: dict, where: str) -> dict:
             raise ConfigError(f"{where}: {err}") from None
         for text in moved:  # one line per key: each is a rename to make
             log.warning("%s: old key read at its new place: %s; rename it", where, text)
+        plus = data["selection"].get("adeada_plus")
+        if isinstance(plus, dict) and set(_DUMPED_PLUS_KEYS) <= set(plus) and "estimator" not in plus:
+            # A run folder's config from before ADeADA+ had its own estimator: it ran on the config's.
+            plus["estimator"] = None
+            log.warning("%s: selection.adeada_plus has no estimator key (written before it existed): read as "
+                        "null, the config's estimator, as it ran", where)
     return data
+
+
+# The keys of selection.adeada_plus when it was first written to run folders (issue 12).
+_DUMPED_PLUS_KEYS = ("fixed_split", "density_fraction", "learnt_discount")
 
 
 def _upgrade_override(text: str) -> list[str]:

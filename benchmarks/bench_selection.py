@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from adeada.selection import DensityConfig, RegionStats, SelectionConfig, SelectionContext, density_scores
-from adeada.selection.config import GmmFullFastOptions
+from adeada.selection.config import AdeadaPlusConfig, GmmFullFastOptions
 from adeada.selection.stats import uncertainty_from_probs
 from adeada.selection.strategies import get_strategy
 
@@ -90,7 +90,9 @@ def density_step(target: RegionStats, source: RegionStats, dcfg: DensityConfig, 
         # The selections read the fits just cached: no second fit.
         ctx = SelectionContext(round=1, source=source, cache_dir=Path(cache))
         sel = get_strategy("adeada", SelectionConfig(density=dcfg)).select(target, budget, ctx)
-        plus = get_strategy("adeada_plus", SelectionConfig(density=dcfg)).select(target, budget, ctx)
+        # ADeADA+ with estimator null follows dcfg's estimator (its own default is the fast fit)
+        plus = get_strategy("adeada_plus", SelectionConfig(density=dcfg, adeada_plus=AdeadaPlusConfig(estimator=None))
+                            ).select(target, budget, ctx)
     return res.pi, sel, seconds, plus
 
 

@@ -138,11 +138,13 @@ def test_run_folder_configs_written_before_the_sections_load_to_the_same_setting
     fixtures = Path(__file__).parent / "fixtures"
     with caplog.at_level("WARNING"):
         demo = load_run_config(fixtures / "old_layout_demo_run_config.yaml")
-    assert demo == load_run_config("demo")
+    # they ran ADeADA+ on the config's estimator (estimator: null), not on its later default
+    assert demo == load_run_config("demo", ["selection.adeada_plus.estimator=null"])
     moved = [r.getMessage() for r in caplog.records]
     assert len(moved) == len(set(moved)) and any("selection.alpha -> selection.adeada.alpha" in m for m in moved)
     cell = load_run_config(fixtures / "old_layout_camvid_cell_config.yaml")
-    expected = load_run_config("camvid_day_dusk_fine", ["selection.adeada.alpha=0", "name=" + cell.name])
+    expected = load_run_config("camvid_day_dusk_fine", ["selection.adeada.alpha=0", "name=" + cell.name,
+                                                        "selection.adeada_plus.estimator=null"])
     assert cell == expected
     assert cell.data.source.flat_settings()["preset"] == "day_train"  # what the cache keys hash
 
@@ -155,3 +157,17 @@ def test_the_warm_up_cache_key_of_a_benchmark_config_is_the_one_made_before_the_
 
     assert RunContext(load_run_config("camvid_day_dusk"), None, progress=False).warmup_key == "9895f9f15336"
     assert RunContext(load_run_config("camvid_day_dusk_fine"), None, progress=False).warmup_key == "9895f9f15336"
+
+
+def test_a_run_folder_written_before_adeada_plus_had_an_estimator_keeps_the_configs(tmp_path, caplog):
+    """A config.yaml dumped before selection.adeada_plus.estimator existed (its section holds the
+    three first keys, every dump does) ran ADeADA+ on the config's estimator: it loads as null, not
+    as the later default; a user's file that names only some keys gets the default."""
+    old = tmp_path / "config.yaml"
+    old.write_text("selection:\n  adeada_plus: {fixed_split: true, density_fraction: 0.5, learnt_discount: true}\n")
+    with caplog.at_level("WARNING"):
+        assert load_run_config(old).selection.adeada_plus.estimator is None
+    assert any("selection.adeada_plus has no estimator key" in r.getMessage() for r in caplog.records)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("selection:\n  adeada_plus: {density_fraction: 0.6}\n")
+    assert load_run_config(mine).selection.adeada_plus.estimator == "gmm_full_fast"

@@ -9,7 +9,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from adeada.active.loop import run_loop
 from adeada.active.report import write_compare_report
@@ -71,6 +71,25 @@ def check_sweep_reaches_strategy(cell_cfg: RunConfig, strategy: Strategy, overri
         if asked != used:
             raise ConfigError(f"--sweep {text}: strategy {strategy.name!r} sets {'.'.join(parts)} itself (to {used!r}), "
                               f"so row {row} would not run with it; sweep it over another strategy")
+
+
+def own_estimator_notes(cells: Sequence[Any]) -> list[str]:
+    """One line per ADeADA+ row that fits with its own estimator where the config chose another
+    than the default (``selection.density.estimator``): the paper's strategies of the comparison
+    follow the config's, the row does not (``selection.adeada_plus.estimator: null`` makes it)."""
+    from adeada.selection.config import DensityConfig
+
+    notes: dict[str, str] = {}
+    for c in cells:
+        plus = getattr(c.strategy, "plus", None)
+        chosen = c.cfg.selection.density.estimator
+        if plus is None or "estimator" in c.strategy.plus_preset or chosen == DensityConfig().estimator:
+            continue
+        if plus.estimator is not None and plus.estimator != chosen:
+            notes.setdefault(c.name, f"row {c.name} fits its mixtures with selection.adeada_plus.estimator="
+                                     f"{plus.estimator}, not the config's selection.density.estimator={chosen} "
+                                     "(set selection.adeada_plus.estimator=null to follow it)")
+    return list(notes.values())
 
 
 def sweep_rows(strategies: Sequence[str], sweeps: Sequence[str]) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -174,6 +193,8 @@ def run_compare(
     overrides = {row: over for row, _, over in rows}
     for c in cells:
         check_sweep_reaches_strategy(c.cfg, c.strategy, overrides.get(c.name, ()), c.name)
+    for note in own_estimator_notes(cells):
+        print(f"adeada compare: {note}", file=sys.stderr)
     if ray_cpus < 1 or ray_gpus < 0:
         raise ValueError(f"--ray-cpus {ray_cpus} / --ray-gpus {ray_gpus}: a Ray cell needs >= 1 CPU and >= 0 GPUs")
     # Every check before the first write: an error must leave the folder as it was.

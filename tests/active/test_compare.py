@@ -175,3 +175,22 @@ def test_sweep_rows_keep_their_names_and_read_keys_as_set_does():
     assert variant_config(cfg, "rand", 0, over).data.source.camvid.preset == "not_0006r0"
     [(_, _, over)] = sweep_rows(["rand"], ["data.target_test.kind=folder"])
     assert variant_config(cfg, "rand", 0, over + ("data.target_test.folder.images_dir=/i",)).data.target_test.camvid.root is None
+
+
+def test_an_adeada_plus_row_off_the_configs_chosen_estimator_is_named_once():
+    from adeada.active.compare import Cell, own_estimator_notes
+    from adeada.config import load_run_config
+    from adeada.selection import get_strategy
+
+    def cells(*overrides):
+        cfg = load_run_config(None, list(overrides))
+        return [Cell(name, seed, cfg, get_strategy(name, cfg.selection))
+                for name in ("adeada", "adeada_plus", "adeada_plus_diag") for seed in (0, 1)]
+
+    notes = own_estimator_notes(cells("selection.density.estimator=gmm_diag"))
+    assert notes == ["row adeada_plus fits its mixtures with selection.adeada_plus.estimator=gmm_full_fast, not the "
+                     "config's selection.density.estimator=gmm_diag (set selection.adeada_plus.estimator=null to "
+                     "follow it)"]
+    assert own_estimator_notes(cells()) == []  # the config's default: nothing chosen
+    assert own_estimator_notes(cells("selection.density.estimator=gmm_full_fast")) == []  # the same fit
+    assert own_estimator_notes(cells("selection.density.estimator=gmm_diag", "selection.adeada_plus.estimator=null")) == []

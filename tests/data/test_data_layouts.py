@@ -258,11 +258,19 @@ def test_a_variant_that_switches_the_layout_does_not_inherit_the_old_layouts_set
     assert cfg.data.target_test.camvid.preset is None and cfg.data.target_test.folder.images_dir == "/a"
     # the same for the density step's estimator: a file's section of the replaced estimator is
     # forgotten, while one given on the same command line as the switch is refused (it would be ignored)
+    pca = tmp_path / "pca.yaml"
+    pca.write_text("selection: {density: {estimator: pca_gmm, pca_gmm: {dim: 8}}}\n")
+    assert load_run_config(pca, ["selection.density.estimator=gmm_diag"]).selection.density.pca_gmm.dim == 32
+    with pytest.raises(ValueError, match="pca_gmm.dim=8 is read only by estimator pca_gmm"):
+        load_run_config(pca, ["selection.density.pca_gmm.dim=8", "selection.density.estimator=gmm_diag"])
+    # ... but not a section ADeADA+'s own estimator still reads (gmm_full_fast by default)
     fast = tmp_path / "fast.yaml"
     fast.write_text("selection: {density: {estimator: gmm_full_fast, gmm_full_fast: {max_iter: 4}}}\n")
-    assert load_run_config(fast, ["selection.density.estimator=gmm_diag"]).selection.density.gmm_full_fast.max_iter == 2
-    with pytest.raises(ValueError, match="gmm_full_fast.max_iter=4 is read only by estimator gmm_full_fast"):
-        load_run_config(fast, ["selection.density.gmm_full_fast.max_iter=4", "selection.density.estimator=gmm_diag"])
+    assert load_run_config(fast, ["selection.density.estimator=gmm_diag"]).selection.density.gmm_full_fast.max_iter == 4
+    null = tmp_path / "null.yaml"
+    null.write_text("selection: {adeada_plus: {estimator: null}, density: {estimator: gmm_full_fast, "
+                    "gmm_full_fast: {max_iter: 4}}}\n")
+    assert load_run_config(null, ["selection.density.estimator=gmm_diag"]).selection.density.gmm_full_fast.max_iter == 2
 
 
 def test_an_old_variant_over_a_new_base_and_an_old_folder_beside_the_demo_defaults_load(tmp_path, caplog):

@@ -75,12 +75,13 @@ def test_fixed_split_gives_round_one_half_to_each_part_and_the_paper_schedule_al
 def test_without_its_changes_it_is_the_papers_row_d():
     tgt, src = three_class_pool(seed=3)
     ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 17 == 0)
-    flat = get_strategy("adeada_plus_flat", _cfg()).select(tgt, 5000, ctx)
+    # with the mixtures of the config's estimator too (estimator null; its default is its own fast fit)
+    flat = get_strategy("adeada_plus_flat", _cfg(estimator=None)).select(tgt, 5000, ctx)
     row_d = get_strategy("adeada_d", _cfg()).select(tgt, 5000, ctx)
     np.testing.assert_array_equal(flat.rows, row_d.rows)
     # ... but not with a candidate setting on: each changes a half of the selection
     for cand in (dict(grouping="relative_mass"), dict(uncertainty="margin")):
-        other = get_strategy("adeada_plus", _cfg(learnt_discount=False, **cand)).select(tgt, 5000, ctx)
+        other = get_strategy("adeada_plus", _cfg(learnt_discount=False, estimator=None, **cand)).select(tgt, 5000, ctx)
         assert not np.array_equal(other.rows, row_d.rows), cand
 
 
@@ -146,19 +147,26 @@ def test_an_unknown_uncertainty_ranking_is_refused_naming_the_key():
         get_strategy("adeada_plus", _cfg(uncertainty="bald"))
 
 
-def test_the_diag_row_is_adeada_plus_with_diagonal_mixtures_and_the_default_keeps_the_runs_estimator():
+def test_the_diag_row_is_adeada_plus_with_diagonal_mixtures_and_null_keeps_the_runs_estimator():
     tgt, src = two_classes(seed=4)
     ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 13 == 0)
     plus = get_strategy("adeada_plus", _cfg())
     diag = get_strategy("adeada_plus_diag", _cfg())
-    assert (plus.density.estimator, diag.density.estimator) == ("gmm_full", "gmm_diag")
+    assert (plus.density.estimator, diag.density.estimator) == ("gmm_full_fast", "gmm_diag")
     assert diag.cfg.density.estimator == "gmm_full"  # the row's preset sits beside the run's settings
     assert diag.runs_with().density.estimator == "gmm_diag"
-    # the row is exactly "ADeADA+ with selection.density.estimator: gmm_diag"
-    same = get_strategy("adeada_plus", SelectionConfig(density=DensityConfig(n_jobs=1, estimator="gmm_diag")))
+    # the row is exactly "ADeADA+ following the run's estimator, with selection.density.estimator: gmm_diag"
+    same = get_strategy("adeada_plus", SelectionConfig(density=DensityConfig(n_jobs=1, estimator="gmm_diag"),
+                                                       adeada_plus=AdeadaPlusConfig(estimator=None)))
+    assert same.density.estimator == "gmm_diag"
     a, b = diag.select(tgt, 5000, ctx), same.select(tgt, 5000, ctx)
     np.testing.assert_array_equal(a.rows, b.rows)
     assert not np.array_equal(a.rows, plus.select(tgt, 5000, ctx).rows)
+    # the run-wide setting alone does not move ADeADA+ off its own default; the paper's ADeADA follows it
+    run_wide = SelectionConfig(density=DensityConfig(n_jobs=1, estimator="gmm_diag"))
+    assert get_strategy("adeada_plus", run_wide).density.estimator == "gmm_full_fast"
+    assert get_strategy("adeada", run_wide).density.estimator == "gmm_diag"
+    assert get_strategy("adeada", _cfg()).density.estimator == "gmm_full"
 
 
 def test_an_unknown_estimator_is_refused_naming_the_key():
@@ -282,13 +290,20 @@ def test_the_gain_split_follows_last_rounds_error_rates_within_its_bounds():
         get_strategy("adeada_plus_gain", _cfg(fixed_split=False))
 
 
-def test_the_fast_row_is_adeada_plus_with_the_fast_fit_of_the_same_mixtures():
+def test_adeada_plus_defaults_to_the_fast_fit_and_its_recipe_row_keeps_the_authors_recipe():
     tgt, src = two_classes(seed=5)
     ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 11 == 0)
-    fast = get_strategy("adeada_plus_fast", _cfg())
+    plus, fast, recipe = (get_strategy(n, _cfg()) for n in ("adeada_plus", "adeada_plus_fast", "adeada_plus_recipe"))
     assert fast.cfg.density.estimator == "gmm_full" and fast.runs_with().density.estimator == "gmm_full_fast"
-    # the row is exactly "ADeADA+ with selection.density.estimator: gmm_full_fast" (the run-wide form)
-    same = get_strategy("adeada_plus", SelectionConfig(density=DensityConfig(n_jobs=1, estimator="gmm_full_fast")))
-    a, b = fast.select(tgt, 5000, ctx), same.select(tgt, 5000, ctx)
+    assert plus.runs_with().adeada_plus.estimator == "gmm_full_fast"
+    assert recipe.runs_with().density.estimator == "gmm_full"
+    a, b = fast.select(tgt, 5000, ctx), plus.select(tgt, 5000, ctx)
     np.testing.assert_array_equal(a.rows, b.rows)
     np.testing.assert_array_equal(a.part, b.part)
+    # the recipe row is "ADeADA+ following the run's estimator" on a run with the authors' recipe
+    null = get_strategy("adeada_plus", _cfg(estimator=None))
+    r, n = recipe.select(tgt, 5000, ctx), null.select(tgt, 5000, ctx)
+    np.testing.assert_array_equal(r.rows, n.rows)
+    np.testing.assert_array_equal(r.diagnostics["kl"], n.diagnostics["kl"])
+    # and it is another fit: the two estimators do not pick the same regions here
+    assert not np.array_equal(r.rows, b.rows)

@@ -56,9 +56,15 @@ def test_every_estimator_reads_the_common_fields_alike_and_only_its_own_sections
 
 def test_a_setting_of_an_estimator_that_is_not_chosen_is_one_line_naming_the_kind():
     with pytest.raises(ConfigError) as err:
-        load_run_config(None, ["selection.density.gmm_full_fast.max_iter=5"])
+        load_run_config(None, ["selection.adeada_plus.estimator=null", "selection.density.gmm_full_fast.max_iter=5"])
     assert str(err.value) == ("--set override: selection.density.gmm_full_fast.max_iter=5 is read only by estimator "
                               "gmm_full_fast, not by estimator 'gmm_full'")
+    # by default ADeADA+ runs gmm_full_fast beside the run's gmm_full: both read their sections
+    with pytest.raises(ConfigError) as err:
+        load_run_config(None, ["selection.density.pca_gmm.dim=8"])
+    assert str(err.value) == ("--set override: selection.density.pca_gmm.dim=8 is read only by estimator "
+                              "pca_gmm, not by estimator 'gmm_full' or 'gmm_full_fast'")
+    assert load_run_config(None, ["selection.density.gmm_full_fast.max_iter=5"]).selection.density.gmm_full_fast.max_iter == 5
     with pytest.raises(ConfigError, match="selection.density.pca_gmm.dim=8 is read only by estimator pca_gmm"):
         SelectionConfig(density=DensityConfig(estimator="gmm_diag", pca_gmm=PcaGmmOptions(dim=8)))
     # pca_gmm fits gmm_full's mixture in its subspace: it reads that section too

@@ -13,7 +13,7 @@ from .badge import BADGE
 from .base import RankedStrategy, Strategy
 from .adeada_plus import (
     ADeADAPlus, ADeADAPlusConf, ADeADAPlusDiag, ADeADAPlusDyn, ADeADAPlusFast, ADeADAPlusFlat, ADeADAPlusMargin,
-    ADeADAPlusRelMass, ADeADAPlusGain, ADeADAPlusRIPU,
+    ADeADAPlusRecipe, ADeADAPlusRelMass, ADeADAPlusGain, ADeADAPlusRIPU,
 )
 from .clue import CLUE
 from .density_aware import ADeADA, AblationA, AblationB, AblationC, AblationD, AblationE, DensityOnly
@@ -48,6 +48,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "adeada_plus_relmass": ADeADAPlusRelMass,
     "adeada_plus_diag": ADeADAPlusDiag,
     "adeada_plus_fast": ADeADAPlusFast,
+    "adeada_plus_recipe": ADeADAPlusRecipe,
 }
 
 

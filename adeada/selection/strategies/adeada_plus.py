@@ -19,16 +19,21 @@ goes" and "Which density estimator"):
   segments well (sky: a third of ADeADA's labels on CamVid at IoU above 86%). It reads only the
   model's predictions on the pool, never a label.
 
-Three more settings are candidates, measured on both CamVid protocols and not on by default
-(docs/benchmarks.md, "Which density estimator" and "Candidates measured and dropped"), each with
-a row that switches it on:
+A third setting changed its default after measurement (issue 24):
 
-- ``estimator`` (row ``adeada_plus_diag``: "gmm_diag") gives the mixtures their own estimator.
-  (Row ``adeada_plus_fast`` presets "gmm_full_fast", which protocol 2's config already runs for
-  every density-aware strategy; it is measured against the recipe on protocol 1 in
-  docs/benchmarks/density_scale.md.)
-  With about 100 regions per component in 256 dimensions the authors' full covariances are
-  singular up to ``reg_covar`` and explain held-out pool regions far worse than diagonal ones
+- ``estimator``: the mixtures' own estimator, "gmm_full_fast" by default (the authors' model
+  fitted on a sample with few EM iterations; protocol 2's config runs it for every density-aware
+  strategy); row ``adeada_plus_recipe`` ("gmm_full") keeps the authors' recipe, and ``null``
+  follows the config's ``selection.density.estimator``. The two are measured against each other
+  in docs/benchmarks/density_scale.md: their selections agree about as well as the recipe's own
+  two k-means seeds do, at a fraction of the cost.
+
+Candidates, measured on both CamVid protocols and not on by default (docs/benchmarks.md, "Which
+density estimator" and "Candidates measured and dropped"), each with a row that switches it on:
+
+- ``estimator: gmm_diag`` (row ``adeada_plus_diag``): diagonal covariances. With about 100
+  regions per component in 256 dimensions the authors' full covariances are singular up to
+  ``reg_covar`` and explain held-out pool regions far worse than diagonal ones
   (``benchmarks/heldout_density.py``, no label read); with thousands of regions a class they
   explain them better. Diagonal mixtures helped ADeADA+ in round 1, hardly afterwards.
 - ``uncertainty`` (row ``adeada_plus_margin``: "margin") ranks the uncertainty part by the
@@ -134,7 +139,8 @@ class ADeADAPlusDyn(ADeADAPlus):
 
 
 class ADeADAPlusFlat(ADeADAPlus):
-    """ADeADA+ without the confidence discount (with ``estimator: null`` too: the paper's Table 2 row (d))."""
+    """ADeADA+ without the confidence discount (with ``estimator: null`` too it is the paper's
+    Table 2 row (d), ``adeada_d``; by default it fits its mixtures with ADeADA+'s fast estimator)."""
 
     name, plus_preset = "adeada_plus_flat", {"learnt_discount": False}
 
@@ -178,10 +184,18 @@ class ADeADAPlusDiag(ADeADAPlus):
 
 class ADeADAPlusFast(ADeADAPlus):
     """ADeADA+ with the fast fit of the authors' full-covariance mixtures (``gmm_full_fast``, whose
-    own section sets how many regions each mixture is fitted on and how many EM iterations; issue
-    24's candidate default, docs/benchmarks/density_scale.md)."""
+    own section sets how many regions each mixture is fitted on and how many EM iterations). Since
+    issue 24 that is ADeADA+'s default, so this row equals ``adeada_plus`` unless a config sets
+    ``selection.adeada_plus.estimator``; it stays so that the runs and configs that name it load."""
 
     name, plus_preset = "adeada_plus_fast", {"estimator": "gmm_full_fast"}
+
+
+class ADeADAPlusRecipe(ADeADAPlus):
+    """ADeADA+ with the authors' mixture recipe (``gmm_full``: scikit-learn, full covariances,
+    every region), its estimator before issue 24 made the fast fit the default."""
+
+    name, plus_preset = "adeada_plus_recipe", {"estimator": "gmm_full"}
 
 
 def gain_share(part_errors: dict[str, float] | None, min_share: float, default: float) -> float:
