@@ -20,8 +20,8 @@ def _run(root, strategy):
     return [read_csv(run.round_dir(k) / "selection.csv") for k in (1, 2)]
 
 
-@pytest.mark.parametrize("strategy", ["adeada_plus", "adeada_plus_relmass", "ripu", "adeada_plus_conf", "adeada_plus_ripu",
-                                      "adeada_plus_gain"])
+@pytest.mark.parametrize("strategy", ["adeada_plus", "adeada_plus_recipe", "adeada_plus_relmass", "ripu",
+                                      "adeada_plus_conf", "adeada_plus_ripu", "adeada_plus_gain"])
 def test_selection_is_the_same_when_unbought_pool_labels_are_noise(tmp_path, monkeypatch, strategy):
     clean = _run(tmp_path / "clean", strategy)
     bought = {int(r["image"]) for rows in clean for r in rows}
