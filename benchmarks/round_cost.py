@@ -96,6 +96,15 @@ def cost_table(rows: list[dict], reference: str) -> str:
     return format_markdown_table(table).rstrip("\n")
 
 
+def stage_totals(timings: dict, cells: int) -> str:
+    """One sentence of a comparison's timings.json: its stage totals and wall time."""
+    st = timings["stage_seconds"]
+    return (f"Stage totals over the {cells} cells, in process-seconds (two one-thread workers ran at once): "
+            f"statistics {st['stats']:,.0f} s, selection {st['select']:,.0f} s (density fits "
+            f"{timings['density_fit_seconds']:,.0f} s), labels {st['label']:,.0f} s, fine-tuning {st['train']:,.0f} s, "
+            f"evaluation {st['eval']:,.0f} s; the command's wall time {timings['wall_seconds'] / 60:.1f} min.")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folders", nargs="*", type=Path, help="compare output folders")

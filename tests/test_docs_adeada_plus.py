@@ -35,6 +35,8 @@ TABLES = [
     ([FINE / "adeada_plus_margin_results.csv", FINE / "results.csv"], "adeada_plus_margin", (1,)),
     ([RESULTS / "adeada_plus_relmass_results.csv", RESULTS / "results.csv"], "adeada_plus_relmass", (1,)),
     ([FINE / "adeada_plus_relmass_results.csv", FINE / "results.csv"], "adeada_plus_relmass", (1,)),
+    # RIPU on protocol 2, run after its comparison (protocol 1 runs it in its own)
+    ([FINE / "ripu_results.csv", FINE / "results.csv"], "ripu", (1,)),
 ]
 
 

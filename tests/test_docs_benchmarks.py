@@ -20,7 +20,7 @@ PAPER = ["rand", "ent", "conf", "mar", "badge", "redal", "aada", "clue", "densit
 # Protocol -> (committed folder, strategies run, prefix of its table markers in the doc).
 PROTOCOLS = {
     "camvid_day_dusk": (ROOT / "docs" / "benchmarks" / "camvid_day_dusk",
-                        PAPER + ["adeada_c", "adeada_d", "adeada_plus", "adeada_plus_dyn"], ""),
+                        PAPER + ["ripu", "adeada_c", "adeada_d", "adeada_plus", "adeada_plus_dyn", "adeada_plus_flat"], ""),
     "camvid_day_dusk_fine": (ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine",
                              PAPER + ["adeada_d", "adeada_plus", "adeada_plus_dyn", "adeada_plus_flat"], "fine_"),
 }

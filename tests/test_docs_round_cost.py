@@ -70,3 +70,19 @@ def test_the_alone_cells_ratio_quoted_is_that_of_the_committed_seconds():
     ratio = alone["adeada_plus_fast"] / cost.round_means(rows)["conf"]
     text = " ".join((ROOT / "docs" / "benchmarks" / "density_scale.md").read_text().split())
     assert f"is about {ratio:.1f}x" in text
+
+
+def test_the_protocol_one_comparisons_cost_is_its_committed_timings():
+    import json
+
+    mod = load_benchmark("round_cost")
+    assert quoted("round_cost_comparison_protocol1") == mod.cost_table(
+        read_csv(COST / "comparison_protocol1.csv"), "conf")
+    results = read_csv(PROTOCOLS["protocol1"])
+    cells = len({(r["strategy"], r["seed"]) for r in results})
+    timings = json.loads((PROTOCOLS["protocol1"].parent / "timings.json").read_text())
+    assert quoted("p1_stage_totals") == mod.stage_totals(timings, cells)
+    # the cost rows are the comparison's cells, every strategy but full supervision, rounds 2-5
+    rows = read_csv(COST / "comparison_protocol1.csv")
+    assert {(r["strategy"], r["seed"]) for r in rows} == {k for k in {(r["strategy"], r["seed"]) for r in results}
+                                                        if k[0] != "full_supervision"}

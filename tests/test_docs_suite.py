@@ -50,8 +50,8 @@ PROTOCOLS = {"protocol 1": ROOT / "docs" / "benchmarks" / "camvid_day_dusk" / "r
 
 # The strategies the suite's CamVid cells ran with the settings of the committed protocol results:
 # the suite ran before ADeADA+ switched to the fast estimator (issue 24), which protocol 2's config
-# already set for every density-aware strategy, so on protocol 1 only CONF is the same.
-SAME_SETTINGS = {"camvid_day_dusk": ["conf"]}
+# already set for every density-aware strategy, so on protocol 1 only CONF and RIPU are the same.
+SAME_SETTINGS = {"camvid_day_dusk": ["conf", "ripu"]}
 
 
 def test_the_cross_cpu_check_counts_only_the_strategies_run_alike(tmp_path):
@@ -61,7 +61,7 @@ def test_the_cross_cpu_check_counts_only_the_strategies_run_alike(tmp_path):
     every = mod.details(tmp_path, {"camvid_day_dusk": PROTOCOLS["protocol 1"]})["cross_cpu"]
     alike = mod.details(tmp_path, {"camvid_day_dusk": PROTOCOLS["protocol 1"]}, SAME_SETTINGS)["cross_cpu"]
     assert "adeada_plus" in every.split(" in both")[0]
-    assert "18 seed-round values of conf in both" in alike
+    assert "36 seed-round values of conf, ripu in both" in alike
 
 
 def _verdict():
