@@ -90,8 +90,8 @@ def test_the_readmes_results_lines_are_the_verdicts():
 
 def test_the_suite_pages_measured_statements_are_the_files():
     mod = load_benchmark("suite_publish")
-    det = mod.details(SUITE_DIR, {"camvid_day_dusk": PROTOCOLS["protocol 1"], "camvid_day_dusk_fine": PROTOCOLS["protocol 2"]},
-                      same_settings=SAME_SETTINGS)
+    det = mod.details(SUITE_DIR, {"camvid_day_dusk": PROTOCOLS["protocol 1"],
+                                  "camvid_day_dusk_fine": PROTOCOLS["protocol 2"]}, same_settings=SAME_SETTINGS)
     assert {"time", "cross_cpu"} <= set(det)
     order = sorted(det, key=lambda k: ("time", "cross_cpu").index(k) if k in ("time", "cross_cpu") else 2)
     assert quoted("suite_details") == " ".join(det[k] for k in order)
