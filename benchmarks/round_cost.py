@@ -98,8 +98,8 @@ def cost_table(rows: list[dict], reference: str) -> str:
 
 def stage_totals(timings: dict, cells: int) -> str:
     """One sentence of a comparison's timings.json: its stage totals and wall time."""
-    st = timings["stage_seconds"]
-    return (f"Stage totals over the {cells} cells, in process-seconds (two one-thread workers ran at once): "
+    st, jobs = timings["stage_seconds"], timings["jobs"]
+    return (f"Stage totals over the {cells} cells, in process-seconds ({jobs} one-thread workers ran at once): "
             f"statistics {st['stats']:,.0f} s, selection {st['select']:,.0f} s (density fits "
             f"{timings['density_fit_seconds']:,.0f} s), labels {st['label']:,.0f} s, fine-tuning {st['train']:,.0f} s, "
             f"evaluation {st['eval']:,.0f} s; the command's wall time {timings['wall_seconds'] / 60:.1f} min.")

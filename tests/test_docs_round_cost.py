@@ -78,11 +78,9 @@ def test_the_protocol_one_comparisons_cost_is_its_committed_timings():
     mod = load_benchmark("round_cost")
     assert quoted("round_cost_comparison_protocol1") == mod.cost_table(
         read_csv(COST / "comparison_protocol1.csv"), "conf")
-    results = read_csv(PROTOCOLS["protocol1"])
-    cells = len({(r["strategy"], r["seed"]) for r in results})
+    cells = {(r["strategy"], r["seed"]) for r in read_csv(PROTOCOLS["protocol1"])}
     timings = json.loads((PROTOCOLS["protocol1"].parent / "timings.json").read_text())
-    assert quoted("p1_stage_totals") == mod.stage_totals(timings, cells)
+    assert quoted("p1_stage_totals") == mod.stage_totals(timings, len(cells))
     # the cost rows are the comparison's cells, every strategy but full supervision, rounds 2-5
     rows = read_csv(COST / "comparison_protocol1.csv")
-    assert {(r["strategy"], r["seed"]) for r in rows} == {k for k in {(r["strategy"], r["seed"]) for r in results}
-                                                        if k[0] != "full_supervision"}
+    assert {(r["strategy"], r["seed"]) for r in rows} == {k for k in cells if k[0] != "full_supervision"}
