@@ -84,3 +84,17 @@ def test_the_protocol_one_comparisons_cost_is_its_committed_timings():
     # the cost rows are the comparison's cells, every strategy but full supervision, rounds 2-5
     rows = read_csv(COST / "comparison_protocol1.csv")
     assert {(r["strategy"], r["seed"]) for r in rows} == {k for k in cells if k[0] != "full_supervision"}
+
+
+@pytest.mark.parametrize("page, timings", [
+    ("protocol1.md", "camvid_day_dusk/timings.json"),
+    ("adeada_plus.md", "camvid_day_dusk/margin_relmass_timings.json"),
+    ("protocol2.md", "camvid_day_dusk_fine/ripu_timings.json"),
+])
+def test_the_run_times_quoted_are_the_committed_timings(page, timings):
+    import json
+
+    docs = ROOT / "docs" / "benchmarks"
+    wall = json.loads((docs / timings).read_text())["wall_seconds"]
+    text = " ".join((docs / page).read_text().split())
+    assert f"{wall / 60:.1f} min" in text, (page, wall)
