@@ -135,7 +135,7 @@ def findings(dest: Path, results: dict[str, list[dict]]) -> str:
         a, b = mine[-2], mine[-1]
         gain = number(b["heldout_miou"]) - number(a["heldout_miou"])
         moved = number(b["test_miou"]) - number(a["test_miou"])
-        text.append(f"So by its own rule seed {r['seed']}'s ceiling is not converged: the held-out block still "
+        text.append(f"By its own rule seed {r['seed']}'s ceiling is not converged: the held-out block still "
                     f"gained {gain:.2f} points from {a['steps']} to {b['steps']} steps, and a longer search "
                     f"(--max-steps) may end higher; over the same doubling the test mIoU of the searched models, "
                     f"which chooses nothing, moved {moved:+.2f}.")
