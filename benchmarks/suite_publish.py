@@ -1,11 +1,17 @@
 """Publish an ``adeada suite`` folder: each shift's results and timings, and the leaderboard made of them.
 
-    python benchmarks/suite_publish.py RUNS/suite docs/benchmarks/suite
+    python benchmarks/suite_publish.py RUNS/suite docs/benchmarks/suite --machine "2 vCPU AMD EPYC (AVX2), float32" \\
+        --fill docs/benchmarks.md --fill docs/benchmarks/suite.md \\
+        --fill docs/benchmarks/protocol1.md --fill docs/benchmarks/protocol2.md
 
 copies ``<shift>/results.csv`` and ``<shift>/timings.json`` of every shift (in the suite's order, then
 any other shift folder by name) to ``DEST/<shift>_results.csv`` and ``DEST/<shift>_timings.json``,
-and writes ``DEST/leaderboard.md``, ``leaderboard.csv`` and ``paired.csv`` from the copies, as
-``adeada suite`` does. Reads only files: it runs in seconds on a finished suite.
+writes ``DEST/machine.txt`` (``--machine``: where the suite ran, which no results file records)
+and ``DEST/leaderboard.md``, ``leaderboard.csv`` and ``paired.csv`` from the copies, as ``adeada
+suite`` does; with ``--fill``, writes the generated blocks into the docs' markers. Every cell of a
+shift must start from one warm-up (its round 0 agrees to 1e-4 points), and so must a published
+``fs_<shift>_metrics.csv``: cells whose warm-up scores differently are refused, not paired. Any
+error leaves DEST and the docs as they were. Reads only files: it runs in seconds on a finished suite.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 from adeada.active.suite import SUITE, write_leaderboard
 from adeada.reports.leaderboard import read_results
@@ -34,6 +40,17 @@ def published_results(dest: Path) -> dict[str, list[dict]]:
     return {s: read_results([dest / f"{s}_results.csv"]) for s in order}
 
 
+def check_one_warmup(rows: list[dict], where: str, tol: float = 1e-4) -> None:
+    """Every cell's round 0 (the shared warm-up, evaluated by each cell) must agree to ``tol`` points:
+    cells of another warm-up, or evaluated in other arithmetic, must not be paired."""
+    values = sorted({float(r["miou"]) for r in rows if int(r["round"]) == 0})
+    if not values:
+        raise ValueError(f"{where}: no round-0 row, so nothing shows which warm-up its cells started from")
+    if values[-1] - values[0] > tol:
+        raise ValueError(f"{where}: round 0 ranges from {values[0]} to {values[-1]}: another warm-up or "
+                         "evaluation among its cells, not one machine's")
+
+
 def _best_rounds(rows: list[dict], strategy: str) -> tuple[list[int], dict[int, str]]:
     """Rounds >= 1 where ``strategy`` has the highest mean mIoU, and each round's best strategy."""
     from adeada.reports import summary_table
@@ -47,6 +64,28 @@ def _best_rounds(rows: list[dict], strategy: str) -> tuple[list[int], dict[int, 
     return [k for k, b in best.items() if b == strategy], best
 
 
+def versus(results: dict[str, list[dict]], ours: str, base: str) -> str:
+    """One sentence: ``ours`` minus ``base`` per shift (mean over the budgets, paired by seed), on how
+    many shifts it is positive, and at which budgets it is decided ahead and behind (95% interval)."""
+    from adeada.reports.leaderboard import by_shift, paired_rows
+
+    shifts = list(results)
+    per_shift = by_shift(paired_rows(results, [ours], [base]), ours, base, shifts)
+    missing = [sh for sh in shifts if sh not in per_shift]
+    if missing:
+        raise ValueError(f"no paired difference of {ours} and {base} on {', '.join(missing)}")
+    ahead = [sh for sh, (m, _, _) in per_shift.items() if m > 0]
+
+    def decided(counts: list[tuple[str, int]]) -> str:
+        found = [f"{n} budget{'s' if n > 1 else ''} of {sh}" for sh, n in counts if n]
+        return ", ".join(found) if found else "no budget of any shift"
+
+    up = decided([(sh, u) for sh, (_, u, _) in per_shift.items()])
+    down = decided([(sh, d) for sh, (_, _, d) in per_shift.items()])
+    return (f"{ours} minus {base}, the mean over the budgets, is positive on {len(ahead)} of {len(shifts)} shifts "
+            f"({', '.join(ahead) or 'none'}); decided ahead at {up}, behind at {down}.")
+
+
 def verdict(results: dict[str, list[dict]], protocols: dict[str, list[dict]], ours: str = "adeada_plus") -> dict[str, str]:
     """The numbers the front page's verdict and the README state, made from the committed files.
 
@@ -54,7 +93,7 @@ def verdict(results: dict[str, list[dict]], protocols: dict[str, list[dict]], ou
     (protocol 1 and 2, every strategy). Returns sentences keyed by name; the doc and the README
     quote them and a test checks that they are these.
     """
-    from adeada.reports.leaderboard import BASELINES, by_shift, common_strategies, paired_rows, rank_rows
+    from adeada.reports.leaderboard import BASELINES, common_strategies, rank_rows
     from adeada.reports import summary_table
 
     out = {}
@@ -71,15 +110,8 @@ def verdict(results: dict[str, list[dict]], protocols: dict[str, list[dict]], ou
     cells = ranks[0]["cells"] if ranks else 0
     out["ranks"] = (f"Over the suite's {len(results)} shifts x {cells // max(len(results), 1)} budgets the mean ranks "
                     f"(1 = best of {len(names)}) are " + ", ".join(f"{r['strategy']} {r['mean_rank']:.2f}" for r in ranks) + ".")
-    bases = [s for s in names if s in BASELINES]
-    paired = paired_rows(results, [ours], bases)
-    for base in bases:
-        per_shift = by_shift(paired, ours, base, list(results))
-        ahead = [s for s, (m, _, _) in per_shift.items() if m > 0]
-        behind = [f"{d} budget{'s' if d > 1 else ''} of {s}" for s, (_, _, d) in per_shift.items() if d]
-        out[f"vs_{base}"] = (f"{ours} minus {base}, the mean over the budgets, is positive on {len(ahead)} of "
-                             f"{len(results)} shifts ({', '.join(ahead) or 'none'}); it is decided behind at "
-                             + (", ".join(behind) if behind else "no budget of any shift") + ".")
+    for base in [s for s in names if s in BASELINES]:
+        out[f"vs_{base}"] = versus(results, ours, base)
     below = []
     for shift, rows in results.items():
         summary = summary_table([r for r in rows if r["strategy"] in names])
@@ -93,16 +125,23 @@ def verdict(results: dict[str, list[dict]], protocols: dict[str, list[dict]], ou
     return out
 
 
-def details(dest: Path, protocols: dict[str, Path],
-            same_settings: Optional[dict[str, Sequence[str]]] = None) -> dict[str, str]:
-    """The suite page's measured statements, from the published folder ``dest``: the suite's run
-    time, the cross-CPU check of the CamVid cells against ``protocols`` (name -> the committed
-    results.csv of the same config), and full supervision on a shift where every strategy ends
-    below its warm-up (``fs_<shift>_metrics.csv``, when published).
+def candidates(results: dict[str, list[dict]], default: str = "adeada_plus") -> str:
+    """The suite page's sentences on each other row of ours in the suite: it minus each baseline
+    and minus ``default`` (ADeADA+ as it ships)."""
+    from adeada.reports.leaderboard import BASELINES, common_strategies
 
-    ``same_settings`` (name -> strategies) limits a protocol's check to the strategies whose
-    settings were the same in both runs (a default that changed between them would otherwise be
-    counted as the CPU's doing); by default every strategy in both is compared."""
+    names = common_strategies(results)
+    bases = [s for s in names if s in BASELINES]
+    return " ".join(versus(results, row, base) for row in names if row not in BASELINES and row != default
+                    for base in bases + [default])
+
+
+def details(dest: Path, protocols: dict[str, Sequence[Path]]) -> dict[str, str]:
+    """The suite page's measured statements, from the published folder ``dest``: where and how long
+    the suite ran, a reproduction check of its CamVid cells against ``protocols`` (shift -> the
+    committed results files of the same config; every strategy in both is compared), and full
+    supervision on a shift where every strategy ends below its warm-up (``fs_<shift>_metrics.csv``,
+    when published)."""
     import json
 
     import numpy as np
@@ -110,6 +149,9 @@ def details(dest: Path, protocols: dict[str, Path],
     from adeada.fileformats import read_csv
 
     out = {}
+    if (dest / "machine.txt").exists():
+        machine = (dest / "machine.txt").read_text().strip()
+        out["machine"] = f"Every cell of the suite ran on one kind of machine: {machine}."
     found = {p.name[: -len("_timings.json")]: p for p in dest.glob("*_timings.json")}
     walls = {s: json.loads(found[s].read_text())["wall_seconds"]
              for s in [s for s in SUITE if s in found] + sorted(set(found) - set(SUITE))}
@@ -117,49 +159,143 @@ def details(dest: Path, protocols: dict[str, Path],
         out["time"] = (f"The last invocation of compare on each of the {len(walls)} shifts took "
                        f"{sum(walls.values()) / 60:.0f} min of wall time in all on the 2 cores with 2 workers ("
                        + ", ".join(f"{k} {v / 60:.0f}" for k, v in walls.items()) + " min; each shift's "
-                       "timings.json, which leaves out cells and warm-ups finished by an earlier, interrupted invocation).")
+                       "timings.json, which leaves out cells and warm-ups finished by an earlier invocation).")
     checks = []
     for name, committed in protocols.items():
         mine = dest / f"{name}_results.csv"
         if not mine.exists():
             continue
         new = {(r["strategy"], r["seed"], r["round"]): float(r["miou"]) for r in read_csv(mine)}
-        old = {(r["strategy"], r["seed"], r["round"]): float(r["miou"]) for r in read_csv(committed)}
-        common = sorted(k for k in set(new) & set(old)
-                        if same_settings is None or name not in same_settings or k[0] in same_settings[name])
+        old = {(r["strategy"], r["seed"], r["round"]): float(r["miou"]) for path in committed for r in read_csv(path)}
+        common = sorted(set(new) & set(old))
+        if not common:
+            continue
         d = np.abs([new[k] - old[k] for k in common])
-        same = int((d == 0).sum())
-        limited = " (the strategies run with the same settings in both)" if same_settings and name in same_settings else ""
-        checks.append(f"{name}: {len(common)} seed-round values of {', '.join(sorted({k[0] for k in common}))} in both"
-                      f"{limited}, {same} equal, mean |difference| {d.mean():.3f} and largest {d.max():.3f} mIoU points")
+        checks.append(f"{name}: {len(common)} seed-round values of {', '.join(sorted({k[0] for k in common}))} in "
+                      f"both, {int((d == 0).sum())} equal, mean |difference| {d.mean():.3f} and largest "
+                      f"{d.max():.3f} mIoU points")
     if checks:
-        out["cross_cpu"] = ("The CamVid cells of the suite were run on an AVX-512 CPU in float32; the committed "
-                            "protocol results on an AVX2 one, also float32. " + "; ".join(checks) + ".")
+        out["reproduction"] = "Against the committed results of the same config: " + "; ".join(checks) + "."
     for path in sorted(dest.glob("fs_*_metrics.csv")):
         rows = {int(r["round"]): float(r["miou"]) * 100 for r in read_csv(path)}
         shift = path.name[3: -len("_metrics.csv")]
-        out[f"full_{shift}"] = (f"On {shift} full supervision (the whole pool labelled, 100 steps of the same recipe from "
-                                f"the same warm-up, seed 0) ends at {rows[1]:.2f}, below the warm-up's {rows[0]:.2f}: "
-                                "there the recipe, not the selection, loses what the labels bring.")
+        if (dest / f"{shift}_results.csv").exists():
+            check_one_warmup(read_csv(dest / f"{shift}_results.csv") + [{"round": 0, "miou": rows[0]}],
+                             f"{path.name} beside {shift}_results.csv")
+        where = (f"below the warm-up's {rows[0]:.2f}: there the recipe, not the selection, loses what the labels "
+                 "bring." if rows[1] < rows[0] else f"above the warm-up's {rows[0]:.2f}.")
+        out[f"full_{shift}"] = (f"On {shift} full supervision (the whole pool labelled, 100 steps of the same recipe "
+                                f"from the same warm-up, seed 0) ends at {rows[1]:.2f}, {where}")
     return out
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# The committed main comparisons, for the front page's verdict and the suite's reproduction check.
+PROTOCOLS = {"protocol 1": ROOT / "docs" / "benchmarks" / "camvid_day_dusk" / "results.csv",
+             "protocol 2": ROOT / "docs" / "benchmarks" / "camvid_day_dusk_fine" / "results.csv"}
+SHIFT_OF = {"protocol 1": "camvid_day_dusk", "protocol 2": "camvid_day_dusk_fine"}
+# Every committed result of the suite's CamVid configs (protocol 2's RIPU was run after its
+# comparison, so it has a file of its own).
+COMMITTED = {"camvid_day_dusk": [PROTOCOLS["protocol 1"]],
+             "camvid_day_dusk_fine": [PROTOCOLS["protocol 2"], PROTOCOLS["protocol 2"].with_name("ripu_results.csv")]}
+
+
+def blocks(dest: Path) -> dict[str, str]:
+    """Every generated block the docs quote from the published suite ``dest`` (the front page's
+    verdict, ranks and paired overview; the suite page's statements and its part-errors table;
+    each protocol page's table of its suite cells)."""
+    from adeada.fileformats import format_markdown_table, read_csv
+    from adeada.reports.compare_tables import headline_markdown
+    from adeada.reports.leaderboard import (BASELINES, common_strategies, paired_overview, paired_rows, rank_markdown,
+                                             rank_rows)
+
+    results = published_results(dest)
+    names = common_strategies(results)
+    said = verdict(results, {name: read_csv(path) for name, path in PROTOCOLS.items()})
+    paired = paired_rows(results, [s for s in names if s not in BASELINES], [s for s in names if s in BASELINES])
+    det = details(dest, COMMITTED)
+    out = {"verdict": " ".join(said[k] for k in ("protocols", "ranks", "vs_conf", "vs_ripu", "below_warmup")),
+           "suite_ranks": rank_markdown(rank_rows(results, names), list(results)).strip(),
+           "suite_paired": format_markdown_table(paired_overview(paired, list(results)), join_mean_std=False).strip(),
+           "suite_details": " ".join(det.values()),
+           "suite_candidates": candidates(results)}
+    for block, shift in (("suite_p1", "camvid_day_dusk"), ("suite_p2", "camvid_day_dusk_fine")):
+        if shift in results:
+            out[block] = headline_markdown(results[shift]).strip()
+    if (dest / "part_errors.csv").exists():
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from part_errors import summary
+
+        out["suite_part_errors"] = format_markdown_table(summary(read_csv(dest / "part_errors.csv")),
+                                                         float_format="{:.3f}").strip()
+    return out
+
+
+# What publishing replaces in DEST; anything else there (fs_<shift>_metrics.csv, part_errors.csv) is kept.
+MADE_HERE = ("*_results.csv", "*_timings.json", "machine.txt", "leaderboard.md", "leaderboard.csv", "paired.csv")
+
+
+def _missing_markers(docs: Sequence[Path], names: Sequence[str]) -> list[str]:
+    text = "".join(d.read_text() for d in docs)
+    return [n for n in names if f"<!-- table:{n} -->" not in text or f"<!-- /table:{n} -->" not in text]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("suite", type=Path, help="the --out folder of `adeada suite`")
     ap.add_argument("dest", type=Path)
+    ap.add_argument("--machine", metavar="TEXT", help="where the suite ran (CPU, precision), kept in DEST/machine.txt")
+    ap.add_argument("--fill", type=Path, action="append", default=[], metavar="DOC",
+                    help="write the generated blocks into DOC's markers (repeatable)")
     args = ap.parse_args(argv)
     folders = shift_folders(args.suite)
     if not folders:
         print(f"suite_publish: no <shift>/results.csv in {args.suite}", file=sys.stderr)
         return 2
-    args.dest.mkdir(parents=True, exist_ok=True)
-    for folder in folders:
-        shutil.copyfile(folder / "results.csv", args.dest / f"{folder.name}_results.csv")
-        if (folder / "timings.json").exists():
-            shutil.copyfile(folder / "timings.json", args.dest / f"{folder.name}_timings.json")
-    path = write_leaderboard(args.dest, published_results(args.dest))
-    print(path.read_text())
+    absent = [str(d) for d in args.fill if not d.is_file()]
+    if absent:
+        print(f"suite_publish: --fill {', '.join(absent)}: no such file", file=sys.stderr)
+        return 2
+    import tempfile
+
+    from adeada.fileformats import fill_markers
+
+    # Everything is made in a staging folder first: an error (two warm-ups, a missing marker, a
+    # sentence that cannot be made) leaves DEST and the docs as they were.
+    with tempfile.TemporaryDirectory() as tmp:
+        stage = Path(tmp)
+        kept = [f for f in (args.dest.iterdir() if args.dest.is_dir() else [])
+                if f.is_file() and not any(f.match(pat) for pat in MADE_HERE)]
+        for f in kept:
+            shutil.copyfile(f, stage / f.name)
+        for folder in folders:
+            shutil.copyfile(folder / "results.csv", stage / f"{folder.name}_results.csv")
+            if (folder / "timings.json").exists():
+                shutil.copyfile(folder / "timings.json", stage / f"{folder.name}_timings.json")
+        if args.machine:
+            (stage / "machine.txt").write_text(args.machine.strip() + "\n")
+        try:
+            for folder in folders:
+                check_one_warmup(read_results([stage / f"{folder.name}_results.csv"]), str(folder / "results.csv"))
+            write_leaderboard(stage, published_results(stage))
+            made = blocks(stage) if args.fill else {}
+        except (ValueError, KeyError) as err:
+            print(f"suite_publish: {err}", file=sys.stderr)
+            return 2
+        missing = _missing_markers(args.fill, list(made))
+        if missing:
+            print(f"suite_publish: no markers for {', '.join(missing)} in {', '.join(map(str, args.fill))}",
+                  file=sys.stderr)
+            return 1
+        args.dest.mkdir(parents=True, exist_ok=True)
+        for pat in MADE_HERE:
+            for f in args.dest.glob(pat):
+                f.unlink()
+        for f in stage.iterdir():
+            shutil.copyfile(f, args.dest / f.name)
+    print((args.dest / "leaderboard.md").read_text())
+    for doc in args.fill:
+        print(f"filled {len(fill_markers(doc, made))} blocks of {doc}")
     return 0
 
 
