@@ -196,8 +196,8 @@ PROTOCOLS = {"protocol 1": ROOT / "docs" / "benchmarks" / "camvid_day_dusk" / "r
 SHIFT_OF = {"protocol 1": "camvid_day_dusk", "protocol 2": "camvid_day_dusk_fine"}
 # Every committed result of the suite's CamVid configs (protocol 2's RIPU was run after its
 # comparison, so it has a file of its own).
-COMMITTED = {"camvid_day_dusk": [PROTOCOLS["protocol 1"]],
-             "camvid_day_dusk_fine": [PROTOCOLS["protocol 2"], PROTOCOLS["protocol 2"].with_name("ripu_results.csv")]}
+COMMITTED = {SHIFT_OF["protocol 1"]: [PROTOCOLS["protocol 1"]],
+             SHIFT_OF["protocol 2"]: [PROTOCOLS["protocol 2"], PROTOCOLS["protocol 2"].with_name("ripu_results.csv")]}
 
 
 def blocks(dest: Path) -> dict[str, str]:
@@ -219,7 +219,7 @@ def blocks(dest: Path) -> dict[str, str]:
            "suite_paired": format_markdown_table(paired_overview(paired, list(results)), join_mean_std=False).strip(),
            "suite_details": " ".join(det.values()),
            "suite_candidates": candidates(results)}
-    for block, shift in (("suite_p1", "camvid_day_dusk"), ("suite_p2", "camvid_day_dusk_fine")):
+    for block, shift in (("suite_p1", SHIFT_OF["protocol 1"]), ("suite_p2", SHIFT_OF["protocol 2"])):
         if shift in results:
             out[block] = headline_markdown(results[shift]).strip()
     if (dest / "part_errors.csv").exists():
