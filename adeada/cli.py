@@ -149,6 +149,19 @@ def _default_out(name: str) -> Path:
     return candidate
 
 
+def _pin_cpu_isa(args: argparse.Namespace, cfgs) -> None:
+    """Run under the CPU kernel cap the configs pin (``loop.cpu_isa``): the ``adeada`` command
+    restarts itself with it (the variables work only before numpy and torch load); a call of
+    ``main`` from Python (``argv`` given) cannot, and is warned instead."""
+    from adeada.cpu_isa import reexec_with_isa, wanted_isa, warn_if_not_applied
+
+    isa = wanted_isa(c.loop.cpu_isa for c in cfgs)
+    if getattr(args, "argv", None) is None:
+        reexec_with_isa(isa)
+    else:
+        warn_if_not_applied(isa)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from adeada.active.loop import AwaitingAnnotations, run_loop
     from adeada.config import load_run_config
@@ -169,6 +182,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_presets(cfg.selection, get_strategy(cfg.selection.strategy, cfg.selection),
                       f"config {args.config or 'demo'}")
     out = Path(args.out) if args.out else _default_out(cfg.name)
+    if cfg is not None or (out / "config.yaml").exists():  # a missing folder is run_loop's error to name
+        _pin_cpu_isa(args, [cfg if cfg is not None else load_run_config(out / "config.yaml")])
     args.run_folder = out  # for the Ctrl-C hint
     try:
         run = run_loop(cfg, out, resume=args.resume, progress=not args.quiet, redo=args.redo, on_round=_print_round)
@@ -193,6 +208,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from adeada.fileformats import format_markdown_table
 
     cfg = load_run_config(args.config, args.overrides)
+    _pin_cpu_isa(args, [cfg])
     summary = run_compare(cfg, args.out, _split(args.strategies), _split(args.seeds, int),
                           resume=args.resume, progress=not args.quiet, full_supervision=args.full_supervision,
                           jobs=args.jobs, sweeps=args.sweeps, executor=args.executor, ray_address=args.ray_address,
@@ -202,9 +218,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_suite(args: argparse.Namespace) -> int:
-    from adeada.active.suite import SUITE, run_suite
+    from adeada.active.suite import SUITE, run_suite, suite_configs
 
     shifts = _split(args.shifts) if args.shifts else list(SUITE)
+    _pin_cpu_isa(args, suite_configs(shifts, args.overrides).values())
     path = run_suite(args.out, _split(args.strategies), _split(args.seeds, int), shifts, args.overrides,
                      resume=args.resume, progress=not args.quiet, jobs=args.jobs, sweeps=args.sweeps)
     print(f"adeada: leaderboard of {len(shifts)} shifts in {path}")
@@ -216,6 +233,7 @@ def cmd_ceiling(args: argparse.Namespace) -> int:
     from adeada.config import load_run_config
 
     cfg = load_run_config(args.config, args.overrides)
+    _pin_cpu_isa(args, [cfg])
     rule = CeilingRule(heldout_fraction=args.heldout, start_steps=args.start_steps, max_steps=args.max_steps,
                        min_gain=args.min_gain)
     summary = run_ceiling(cfg, args.out, _split(args.seeds, int), rule, resume=args.resume, progress=not args.quiet)
@@ -263,6 +281,7 @@ COMMANDS = {"run": cmd_run, "compare": cmd_compare, "suite": cmd_suite, "ceiling
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``adeada`` console script."""
     args = build_parser().parse_args(argv)
+    args.argv = argv  # None: the real command line, which a pinned config may restart
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="adeada: %(message)s")
     try:
         return COMMANDS[args.command](args)

@@ -61,6 +61,10 @@ class LoopConfig:
         backbone_memo_mb: with ``model.freeze_backbone``, keep the backbone's output per input
             image in memory (up to this many MB) across rounds and the runs of one ``compare``;
             0 turns it off. Results are identical; only the head is recomputed.
+        cpu_isa: "native" (the CPU kernels use the widest vector code the CPU has) or "avx2"
+            (capped at AVX2 on every CPU, the kernels of the machine the benchmarks were made on,
+            so that their results come back bit for bit on an AVX-512 CPU too; ``adeada.cpu_isa``).
+            The benchmark configs pin it; "native" is faster on AVX-512 and needed for native bf16.
     """
 
     rounds: int = 5
@@ -72,6 +76,7 @@ class LoopConfig:
     overlays_per_round: int = 4
     tensorboard: bool = False
     backbone_memo_mb: int = 2048
+    cpu_isa: Literal["native", "avx2"] = "native"
 
     SECTION = "loop"  # its place in the run config (messages name it)
 

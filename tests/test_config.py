@@ -62,7 +62,7 @@ def test_a_per_phase_batchnorm_flag_the_model_contradicts_is_one_line_naming_the
     assert "set model.freeze_bn: true instead" in text and (str(path) in text) == (where == "file")
 
 
-def test_the_warm_up_cache_key_outlives_the_per_phase_batchnorm_flags():
+def test_the_warm_up_cache_key_outlives_the_per_phase_batchnorm_flags(monkeypatch):
     """The warm-up's key hashes the flag's value it had to have: caches made before stay valid.
 
     The expected keys were computed by the code before the flags went (commit 371109c); if this
@@ -70,8 +70,10 @@ def test_the_warm_up_cache_key_outlives_the_per_phase_batchnorm_flags():
     purpose once: camvid_day_dusk pins float32, `cpu_bf16: false`, where it said `auto`, whose
     warm-ups could have run in bf16 or float32 depending on the CPU; its key was 86c2cd78827c.)
     """
+    from adeada import cpu_isa
     from adeada.active.context import RunContext
 
+    monkeypatch.setattr(cpu_isa, "computed_isa", lambda: "AVX2")  # what these keys were made under
     keys = {name: RunContext(load_run_config(name), run=None).warmup_key for name in ("demo", "camvid_day_dusk")}
     assert keys == {"demo": "4713f40f497a", "camvid_day_dusk": "9895f9f15336"}
 
@@ -144,16 +146,22 @@ def test_run_folder_configs_written_before_the_sections_load_to_the_same_setting
     assert len(moved) == len(set(moved)) and any("selection.alpha -> selection.adeada.alpha" in m for m in moved)
     cell = load_run_config(fixtures / "old_layout_camvid_cell_config.yaml")
     expected = load_run_config("camvid_day_dusk_fine", ["selection.adeada.alpha=0", "name=" + cell.name,
-                                                        "selection.adeada_plus.estimator=null"])
+                                                        "selection.adeada_plus.estimator=null",
+                                                        # written before the cap: it ran on the CPU's own kernels
+                                                        "loop.cpu_isa=native"])
     assert cell == expected
     assert cell.data.source.flat_settings()["preset"] == "day_train"  # what the cache keys hash
 
 
-def test_the_warm_up_cache_key_of_a_benchmark_config_is_the_one_made_before_the_sections():
+def test_the_warm_up_cache_key_of_a_benchmark_config_is_the_one_made_before_the_sections(monkeypatch):
     """camvid_day_dusk's warm-up key as adeada computed it before each dataset layout had its
     section (measured with that code on 2026-12-04): the warm-ups cached under it stay valid.
-    Its precision is pinned (float32), so the key does not depend on the CPU."""
+    Its precision is pinned (float32) and its CPU kernels capped at AVX2 (loop.cpu_isa), so under
+    the cap the key does not depend on the CPU."""
+    from adeada import cpu_isa
     from adeada.active.context import RunContext
+
+    monkeypatch.setattr(cpu_isa, "computed_isa", lambda: "AVX2")
 
     assert RunContext(load_run_config("camvid_day_dusk"), None, progress=False).warmup_key == "9895f9f15336"
     assert RunContext(load_run_config("camvid_day_dusk_fine"), None, progress=False).warmup_key == "9895f9f15336"

@@ -22,7 +22,7 @@ LAYERS: dict[str, int] = {
     "config": 3, "config_checks": 3,  # compose each package's own settings
     "selection": 2, "training": 2, "evaluation": 2, "annotation": 2, "reports": 2,
     "models": 1, "regions": 1, "data": 1,
-    "atomic": 0, "fileformats": 0, "configtools": 0, "devices": 0, "parallel": 0, "distributed": 0, "lazy": 0, "configs": 0,
+    "atomic": 0, "fileformats": 0, "configtools": 0, "devices": 0, "cpu_isa": 0, "parallel": 0, "distributed": 0, "lazy": 0, "configs": 0,
 }
 
 

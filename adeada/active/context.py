@@ -145,6 +145,15 @@ class RunContext:
             from adeada.devices import train_precision
 
             warmup["train"]["cpu_bf16"] = train_precision(cfg.warmup.train, self.device.type) == "bfloat16"
+        # The CPU kernels' vector code changes the last bits of a warm-up trained on the CPU, so a
+        # cache_dir shared by an AVX-512 run and an AVX2-capped one must not hand one's warm-up to
+        # the other. Every key made before this record comes from AVX2 machines (the benchmarks'):
+        # AVX2 hashes as nothing, so those entries stay valid.
+        if self.device.type == "cpu":
+            from adeada.cpu_isa import computed_isa
+
+            if computed_isa() != "AVX2":
+                warmup["cpu_kernels"] = computed_isa()
         # The datasets in the flat layout their settings had when these keys were first made.
         return config_hash(cfg.data.source.flat_settings(), cfg.data.target_pool.flat_settings(), cfg.model, warmup)
 
@@ -160,10 +169,15 @@ class RunContext:
         from adeada.devices import eval_precision, train_precision
 
         cfg, kind = self.cfg, self.device.type
+        from adeada.cpu_isa import computed_isa
+
         record = self.warmup_checkpoint.with_name(WARMUP_PRECISION)
-        warmup = json.loads(record.read_text()).get("warmup", "unknown") if record.exists() else "unknown"
-        return {"warmup": warmup, "finetune": train_precision(cfg.finetune, kind),
-                "evaluation": eval_precision(cfg.evaluation.bf16, kind)}
+        made = json.loads(record.read_text()) if record.exists() else {}
+        return {"warmup": made.get("warmup", "unknown"), "finetune": train_precision(cfg.finetune, kind),
+                "evaluation": eval_precision(cfg.evaluation.bf16, kind),
+                # The vector code of the CPU kernels (loop.cpu_isa): the same precision adds in
+                # another order under AVX-512 than under AVX2.
+                "cpu_kernels": computed_isa(), "warmup_cpu_kernels": made.get("cpu_kernels", "unknown")}
 
     @property
     def warmup_checkpoint(self) -> Path:

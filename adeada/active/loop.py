@@ -141,6 +141,9 @@ def run_loop(cfg: RunConfig, out: str | Path, resume: bool = False, progress: bo
         if resume:
             run.verify()
         log.info("run folder %s", run.root)
+        from adeada.cpu_isa import warn_if_not_applied
+
+        warn_if_not_applied(cfg.loop.cpu_isa)
         _loop(RunContext(cfg, run, progress=progress, strategy=strategy), until, on_round)
     finally:
         lock.release()

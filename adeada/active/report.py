@@ -157,8 +157,9 @@ def check_one_precision(out: Path, strategies: Sequence[str], seeds: Sequence[in
     Cells run on machines whose ``auto`` resolved differently (bf16 on one CPU, float32 on
     another) do not give comparable numbers, and a comparison must not average them silently: the
     seeds of one row must share a precision. Rows that differ (a sweep of the precision itself)
-    are kept, with a warning. Cells from before the record (no ``precision`` in metrics.json) are
-    not checked.
+    are kept, with a warning. So are the CPU kernels' vector code (``cpu_kernels``: AVX2 or
+    AVX-512 add in different orders). Cells from before the record (no ``precision`` in
+    metrics.json, or no such field) are not checked on it.
 
     Raises:
         ValueError: two cells of one row ran in different precisions.
@@ -178,17 +179,24 @@ def check_one_precision(out: Path, strategies: Sequence[str], seeds: Sequence[in
                 cell = path.parent.parent.parent
                 if seen is None:
                     seen = (precision, cell)
-                elif precision != seen[0]:
+                elif _differ(precision, seen[0]):
                     raise ValueError(
                         f"{cell} ran in {precision}, {seen[1]} in {seen[0]}: a comparison does not pool cells of "
                         "different precisions; rerun one of them on the other's machine, or pin the precision "
-                        "(on the CPU cpu_bf16 / evaluation.bf16: false; on a GPU finetune.amp / warmup.train.amp) and rerun")
+                        "(on the CPU cpu_bf16 / evaluation.bf16: false and loop.cpu_isa: avx2; on a GPU finetune.amp / "
+                        "warmup.train.amp) and rerun")
         if seen is not None and first is None:
             first = seen
-        elif seen is not None and seen[0] != first[0]:  # rows of their own, e.g. a sweep of the precision
+        elif seen is not None and _differ(seen[0], first[0]):  # rows of their own, e.g. a sweep of the precision
             logging.getLogger(__name__).warning("%s ran in %s, %s in %s: compare those rows knowing it",
                                                 seen[1].parent, seen[0], first[1].parent, first[0])
     return None if first is None else first[0]
+
+
+def _differ(a: dict, b: dict) -> bool:
+    """Two precision records disagree on a field both have (a cell recorded before a field, such
+    as ``cpu_kernels``, existed is not refused for lacking it)."""
+    return any(a[k] != b[k] for k in a.keys() & b.keys())
 
 
 def _mean(values: list[float]) -> float:

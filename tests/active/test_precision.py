@@ -15,12 +15,15 @@ F32 = {"warmup": "float32", "finetune": "float32", "evaluation": "float32"}
 
 @pytest.mark.slow
 def test_a_run_records_its_precision_in_metrics_json_not_in_metrics_csv(tmp_path):
+    from adeada.cpu_isa import computed_isa
+
     run = run_loop(load_run_config(write_tiny_config(tmp_path)), tmp_path / "run", progress=False)
+    kernels = {"cpu_kernels": computed_isa(), "warmup_cpu_kernels": computed_isa()}
     for k in (0, 1, 2):
-        assert json.loads((run.round_dir(k) / "metrics.json").read_text())["precision"] == F32
+        assert json.loads((run.round_dir(k) / "metrics.json").read_text())["precision"] == dict(F32, **kernels)
     # the warm-up's own record, beside it in the cache, read by every run that reuses it
     (warmup,) = (tmp_path / "cache" / "warmups").glob("*/precision.json")
-    assert json.loads(warmup.read_text()) == {"warmup": "float32"}
+    assert json.loads(warmup.read_text()) == {"warmup": "float32", "cpu_kernels": computed_isa()}
     assert "precision" not in read_csv(run.metrics_csv)[0] and "miou" in read_csv(run.metrics_csv)[0]
 
 

@@ -28,11 +28,13 @@ def warmup(ctx: RunContext) -> dict:
     state = {"model": model.state_dict()}
     if discriminator is not None:
         state["discriminator"] = discriminator.state_dict()
+    from adeada.cpu_isa import computed_isa
     from adeada.devices import train_precision
 
     # What it really trained in, for every run that reads it from the cache (on any machine).
     atomic_write_text(target.with_name(WARMUP_PRECISION),
-                      json.dumps({"warmup": train_precision(cfg.train, ctx.device.type)}) + "\n")
+                      json.dumps({"warmup": train_precision(cfg.train, ctx.device.type),
+                                 "cpu_kernels": computed_isa()}) + "\n")
     save_torch(state, target)
     target.with_name("train_state.pth").unlink(missing_ok=True)
     return {"checkpoint": str(target), "reused": False, "files": [target]}
