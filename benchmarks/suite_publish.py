@@ -12,6 +12,15 @@ suite`` does; with ``--fill``, writes the generated blocks into the docs' marker
 shift must start from one warm-up (its round 0 agrees to 1e-4 points), and so must a published
 ``fs_<shift>_metrics.csv``: cells whose warm-up scores differently are refused, not paired. Any
 error leaves DEST and the docs as they were. Reads only files: it runs in seconds on a finished suite.
+
+    python benchmarks/suite_publish.py docs/benchmarks/suite docs/benchmarks/suite --beside RUNS/suite2 \
+        --beside-machine "..." --fill ...
+
+publishes the committed suite again with the rows of a later suite of other strategies added to
+each shift (``--beside``; a strategy already there is refused, never replaced), its timings kept
+as ``DEST/<shift>_timings_beside.json`` and its strategies and machine in ``DEST/beside.json``.
+The later cells are paired with the earlier ones only if every shift's round 0 still agrees to
+1e-4 points, which is the case when both ran the same kernels (``loop.cpu_isa``).
 """
 
 from __future__ import annotations
@@ -26,11 +35,34 @@ from adeada.active.suite import SUITE, write_leaderboard
 from adeada.reports.leaderboard import read_results
 
 
-def shift_folders(root: Path) -> list[Path]:
-    """The suite's shifts that have a results.csv in ``root``: built-in order first, then by name."""
-    found = {p.parent.name: p.parent for p in root.glob("*/results.csv")}
+def shift_files(root: Path) -> dict[str, tuple[Path, Path]]:
+    """shift -> (its results.csv, its timings.json), the suite's order first, then by name: from an
+    ``adeada suite`` folder (``<shift>/results.csv``) or from a published one
+    (``<shift>_results.csv``, to publish it again with rows run beside it)."""
+    found = {p.parent.name: (p, p.with_name("timings.json")) for p in root.glob("*/results.csv")}
+    if not found:
+        found = {p.name[: -len("_results.csv")]: (p, p.with_name(p.name.replace("_results.csv", "_timings.json")))
+                 for p in root.glob("*_results.csv")}
     order = [s for s in SUITE if s in found] + sorted(set(found) - set(SUITE))
-    return [found[s] for s in order]
+    return {s: found[s] for s in order}
+
+
+def add_beside(results: Path, beside: Path, where: str) -> str:
+    """The text of ``results`` (one shift's results.csv) with the rows of ``beside`` (the same
+    shift in a later suite of other strategies) appended, byte for byte. Another header, or a
+    strategy in both, is refused: rows are added, never replaced; whether they started from the
+    same warm-up is check_one_warmup's to say."""
+    from adeada.fileformats import read_csv
+
+    head, *_ = results.read_text().splitlines()
+    other, *rows = beside.read_text().splitlines()
+    if other != head:
+        raise ValueError(f"{where}: columns {other!r}, the suite's {head!r}")
+    both = sorted({r["strategy"] for r in read_csv(beside)} & {r["strategy"] for r in read_csv(results)})
+    if both:
+        raise ValueError(f"{where}: {', '.join(both)} in both; rows are added, not replaced")
+    text = results.read_text()
+    return text + ("" if text.endswith("\n") else "\n") + "".join(r + "\n" for r in rows)
 
 
 def published_results(dest: Path) -> dict[str, list[dict]]:
@@ -160,6 +192,16 @@ def details(dest: Path, protocols: dict[str, Sequence[Path]]) -> dict[str, str]:
                        f"{sum(walls.values()) / 60:.0f} min of wall time in all on the 2 cores with 2 workers ("
                        + ", ".join(f"{k} {v / 60:.0f}" for k, v in walls.items()) + " min; each shift's "
                        "timings.json, which leaves out cells and warm-ups finished by an earlier invocation).")
+    later = {p.name[: -len(BESIDE_TIMINGS)]: json.loads(p.read_text())["wall_seconds"]
+             for p in sorted(dest.glob("*" + BESIDE_TIMINGS))}
+    if (dest / BESIDE_RECORD).exists():
+        record = json.loads((dest / BESIDE_RECORD).read_text())
+        took = (f": {sum(later.values()) / 60:.0f} min of wall time on its {len(later)} shifts ("
+                + ", ".join(f"{k} {v / 60:.0f}" for k, v in later.items()) + " min, <shift>" + BESIDE_TIMINGS + ")"
+                if later else "")
+        out["beside"] = (f"The rows of {', '.join(record['strategies'])} were added later by another suite, on "
+                         f"{record['machine']}, from the same warm-ups (each shift's round 0 agrees to 1e-4 points "
+                         f"across both suites, checked when published){took}.")
     checks = []
     for name, committed in protocols.items():
         mine = dest / f"{name}_results.csv"
@@ -189,6 +231,9 @@ def details(dest: Path, protocols: dict[str, Sequence[Path]]) -> dict[str, str]:
     return out
 
 
+# A --beside suite's own records (its cells' wall time is not the suite's).
+BESIDE_TIMINGS = "_timings_beside.json"
+BESIDE_RECORD = "beside.json"  # its strategies and machine
 ROOT = Path(__file__).resolve().parents[1]
 # The committed main comparisons, for the front page's verdict and the suite's reproduction check.
 PROTOCOLS = {"protocol 1": ROOT / "docs" / "benchmarks" / "camvid_day_dusk" / "results.csv",
@@ -232,6 +277,8 @@ def blocks(dest: Path) -> dict[str, str]:
 
 
 # What publishing replaces in DEST; anything else there (fs_<shift>_metrics.csv, part_errors.csv) is kept.
+# (A --beside suite's own records are replaced only by another --beside: publishing the folder again
+# without one keeps them with the rows they describe.)
 MADE_HERE = ("*_results.csv", "*_timings.json", "machine.txt", "leaderboard.md", "leaderboard.csv", "paired.csv")
 
 
@@ -245,12 +292,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("suite", type=Path, help="the --out folder of `adeada suite`")
     ap.add_argument("dest", type=Path)
     ap.add_argument("--machine", metavar="TEXT", help="where the suite ran (CPU, precision), kept in DEST/machine.txt")
+    ap.add_argument("--beside", type=Path, metavar="SUITE",
+                    help="a later `adeada suite` folder of other strategies on the same shifts: its rows are added to "
+                         "each shift's (never replacing one), its timings kept as DEST/<shift>" + BESIDE_TIMINGS)
+    ap.add_argument("--beside-machine", metavar="TEXT", default="a machine not recorded",
+                    help="where the --beside suite ran, kept with its strategies in DEST/" + BESIDE_RECORD)
     ap.add_argument("--fill", type=Path, action="append", default=[], metavar="DOC",
                     help="write the generated blocks into DOC's markers (repeatable)")
     args = ap.parse_args(argv)
-    folders = shift_folders(args.suite)
-    if not folders:
-        print(f"suite_publish: no <shift>/results.csv in {args.suite}", file=sys.stderr)
+    shifts = shift_files(args.suite)
+    if not shifts:
+        print(f"suite_publish: no <shift>/results.csv or <shift>_results.csv in {args.suite}", file=sys.stderr)
+        return 2
+    beside = shift_files(args.beside) if args.beside else {}
+    if args.beside and set(beside) != set(shifts):
+        print(f"suite_publish: --beside {args.beside}: shifts {', '.join(beside) or 'none'}; the suite has "
+              f"{', '.join(shifts)}", file=sys.stderr)
         return 2
     absent = [str(d) for d in args.fill if not d.is_file()]
     if absent:
@@ -268,15 +325,31 @@ def main(argv: list[str] | None = None) -> int:
                 if f.is_file() and not any(f.match(pat) for pat in MADE_HERE)]
         for f in kept:
             shutil.copyfile(f, stage / f.name)
-        for folder in folders:
-            shutil.copyfile(folder / "results.csv", stage / f"{folder.name}_results.csv")
-            if (folder / "timings.json").exists():
-                shutil.copyfile(folder / "timings.json", stage / f"{folder.name}_timings.json")
+        for name, (results, timings) in shifts.items():
+            if results.resolve() != (stage / f"{name}_results.csv").resolve():
+                shutil.copyfile(results, stage / f"{name}_results.csv")
+            if timings.exists():
+                shutil.copyfile(timings, stage / f"{name}_timings.json")
         if args.machine:
             (stage / "machine.txt").write_text(args.machine.strip() + "\n")
+        if beside:
+            import json
+
+            from adeada.fileformats import read_csv
+
+            added = sorted({r["strategy"] for results, _ in beside.values() for r in read_csv(results)})
+            (stage / BESIDE_RECORD).write_text(json.dumps({"machine": args.beside_machine.strip(),
+                                                           "strategies": added}) + "\n")
         try:
-            for folder in folders:
-                check_one_warmup(read_results([stage / f"{folder.name}_results.csv"]), str(folder / "results.csv"))
+            for name, (results, timings) in beside.items():
+                merged = add_beside(stage / f"{name}_results.csv", results, f"--beside {results}")
+                (stage / f"{name}_results.csv").write_text(merged)
+                if timings.exists():
+                    shutil.copyfile(timings, stage / f"{name}{BESIDE_TIMINGS}")
+            for name, (results, _) in shifts.items():
+                # the rows beside included: a later run must have started from the same warm-up
+                check_one_warmup(read_results([stage / f"{name}_results.csv"]), f"{name}_results.csv"
+                                 + (f" with the rows of {beside[name][0]}" if name in beside else f" ({results})"))
             write_leaderboard(stage, published_results(stage))
             made = blocks(stage) if args.fill else {}
         except (ValueError, KeyError) as err:

@@ -141,3 +141,49 @@ def test_the_part_errors_measurement_covers_every_shift():
 
     rows = read_csv(SUITE_DIR / "part_errors.csv")
     assert {r["shift"] for r in rows} == set(SUITE)  # its table is checked with the other blocks above
+
+
+def _beside(tmp_path, name="later", shift_warmup=0.0):
+    """A later suite of one strategy on every shift: adeada_plus_conf's committed rows renamed."""
+    from adeada.fileformats import read_csv, write_csv
+
+    runs = tmp_path / "beside"
+    for shift in SUITE:
+        rows = [dict(r, strategy=name, miou=float(r["miou"]) + (shift_warmup if r["round"] == "0" else 0.0))
+                for r in read_csv(SUITE_DIR / f"{shift}_results.csv") if r["strategy"] == "adeada_plus_conf"]
+        (runs / shift).mkdir(parents=True)
+        write_csv(rows, runs / shift / "results.csv")
+        (runs / shift / "timings.json").write_text('{"wall_seconds": 600.0}\n')
+    return runs
+
+
+def test_rows_of_a_later_suite_are_added_beside_the_published_ones_never_replacing_them(tmp_path, capsys):
+    import json
+    import shutil
+
+    mod = load_benchmark("suite_publish")
+    dest = tmp_path / "dest"
+    shutil.copytree(SUITE_DIR, dest)  # a published folder is a source too: republished with rows beside
+    before = {s: (dest / f"{s}_results.csv").read_text() for s in SUITE}
+    assert mod.main([str(dest), str(dest), "--beside", str(_beside(tmp_path)), "--beside-machine", "there"]) == 0
+    for s in SUITE:
+        text = (dest / f"{s}_results.csv").read_text()
+        assert text.startswith(before[s]) and "\nlater,0,5," in text  # appended byte for byte
+        assert json.loads((dest / f"{s}_timings_beside.json").read_text())["wall_seconds"] == 600.0
+    assert json.loads((dest / "beside.json").read_text()) == {"machine": "there", "strategies": ["later"]}
+    assert "later" in (dest / "leaderboard.md").read_text()
+    said = mod.details(dest, mod.COMMITTED)["beside"]
+    assert said.startswith("The rows of later were added later by another suite, on there,") and "50 min" in said
+    # the same rows again: refused, and the folder stays as it was
+    published = {p.name: p.read_bytes() for p in dest.iterdir()}
+    assert mod.main([str(dest), str(dest), "--beside", str(_beside(tmp_path / "again"))]) == 2
+    assert "later in both" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == published
+
+
+def test_rows_beside_from_another_warm_up_are_refused(tmp_path, capsys):
+    mod = load_benchmark("suite_publish")
+    dest = tmp_path / "dest"
+    beside = _beside(tmp_path, shift_warmup=0.01)  # e.g. made on AVX-512 kernels, without loop.cpu_isa
+    assert mod.main([str(SUITE_DIR), str(dest), "--beside", str(beside)]) == 2
+    assert "another warm-up" in capsys.readouterr().err and not dest.exists()
