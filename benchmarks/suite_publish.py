@@ -332,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copyfile(timings, stage / f"{name}_timings.json")
         if args.machine:
             (stage / "machine.txt").write_text(args.machine.strip() + "\n")
+        elif (args.suite / "machine.txt").exists():  # a published folder again: where it ran stays said
+            shutil.copyfile(args.suite / "machine.txt", stage / "machine.txt")
         if beside:
             import json
 

@@ -171,6 +171,7 @@ def test_rows_of_a_later_suite_are_added_beside_the_published_ones_never_replaci
         assert text.startswith(before[s]) and "\nlater,0,5," in text  # appended byte for byte
         assert json.loads((dest / f"{s}_timings_beside.json").read_text())["wall_seconds"] == 600.0
     assert json.loads((dest / "beside.json").read_text()) == {"machine": "there", "strategies": ["later"]}
+    assert (dest / "machine.txt").read_text() == (SUITE_DIR / "machine.txt").read_text()  # kept, not dropped
     assert "later" in (dest / "leaderboard.md").read_text()
     said = mod.details(dest, mod.COMMITTED)["beside"]
     assert said.startswith("The rows of later were added later by another suite, on there,") and "50 min" in said
