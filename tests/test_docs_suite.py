@@ -173,8 +173,10 @@ def test_rows_of_a_later_suite_are_added_beside_the_published_ones_never_replaci
     assert json.loads((dest / "beside.json").read_text()) == {"machine": "there", "strategies": ["later"]}
     assert (dest / "machine.txt").read_text() == (SUITE_DIR / "machine.txt").read_text()  # kept, not dropped
     assert "later" in (dest / "leaderboard.md").read_text()
+    assert mod.details(dest, mod.COMMITTED)["machine"].startswith("Every cell of the first suite ran on")
     said = mod.details(dest, mod.COMMITTED)["beside"]
     assert said.startswith("The rows of later were added later by another suite, on there,") and "50 min" in said
+    assert "to the last digit, across both suites on 5 of 5 shifts" in said
     # the same rows again: refused, and the folder stays as it was
     published = {p.name: p.read_bytes() for p in dest.iterdir()}
     assert mod.main([str(dest), str(dest), "--beside", str(_beside(tmp_path / "again"))]) == 2
