@@ -3,15 +3,16 @@
 float32 pins the precision, not the order of the floating-point sums: torch's own kernels, oneDNN
 (convolutions), MKL, OpenBLAS and numpy each pick their widest vector code at run time, and AVX-512
 code adds in another order than AVX2 code. The committed CamVid results were made on an AVX2 CPU;
-on an AVX-512 CPU the same command gave other last bits, which 200 warm-up steps grow into
-differences of up to about 1 mIoU point. ``loop.cpu_isa: avx2`` caps every one of those libraries
+on an AVX-512 CPU the same command gave other last bits, which training grows into differences of
+0.26 mIoU points on protocol 1's CONF cells (docs/benchmarks/cpu_isa/) and up to about 1.1 in an
+earlier suite (the git history of docs/benchmarks/suite.md). ``loop.cpu_isa: avx2`` caps every one of those libraries
 at AVX2 through the environment variables they read when they load, so that an AVX-512 CPU runs
 the code an AVX2 CPU runs. Those variables only work if they are set before the libraries load,
 which is why the ``adeada`` command restarts itself with them (:func:`reexec_with_isa`) instead of
 setting them in a process that has imported numpy and torch already.
 
-Measured (docs/benchmarks/suite.md): with these variables a 2 vCPU AMD EPYC with AVX-512 gave the
-committed AVX2 results back, every value equal; without them it did not. Other CPUs (Intel, ARM)
+Measured (docs/benchmarks.md, "The same numbers on another CPU"): with these variables a 2 vCPU
+AMD EPYC with AVX-512 gave the committed AVX2 results back, every value equal; without them none. Other CPUs (Intel, ARM)
 are not measured; on a CPU that is not x86-64 with AVX2 the setting cannot apply and says so.
 """
 
