@@ -30,17 +30,14 @@ COMMITTED = ROOT / "docs" / "benchmarks" / "camvid_day_dusk" / "results.csv"
 
 def agreement(results: Path, committed: Path = COMMITTED) -> dict:
     """How many of ``results``' values the committed file holds, how many are equal, the largest gap
-    (mIoU points), and the strategies compared."""
+    (mIoU points), and the strategies and seeds compared."""
     from adeada.fileformats import read_csv
+    from adeada.reports.leaderboard import value_agreement
 
-    old = {(r["strategy"], r["seed"], r["round"]): float(r["miou"]) for r in read_csv(committed)}
-    new = {(r["strategy"], r["seed"], r["round"]): float(r["miou"]) for r in read_csv(results)}
-    common = sorted(set(new) & set(old))
-    if not common:
+    a = value_agreement(read_csv(results), read_csv(committed))
+    if not a["values"]:
         raise ValueError(f"{results}: no (strategy, seed, round) in common with {committed}")
-    gaps = [abs(new[k] - old[k]) for k in common]
-    return {"values": len(common), "equal": sum(g == 0 for g in gaps), "largest": max(gaps),
-            "strategies": sorted({k[0] for k in common}), "seeds": sorted({k[1] for k in common})}
+    return {k: a[k] for k in ("values", "equal", "largest", "strategies", "seeds")}
 
 
 def recorded_kernels(folder: Path) -> str:

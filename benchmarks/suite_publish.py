@@ -176,9 +176,8 @@ def details(dest: Path, protocols: dict[str, Sequence[Path]]) -> dict[str, str]:
     when published)."""
     import json
 
-    import numpy as np
-
     from adeada.fileformats import read_csv
+    from adeada.reports.leaderboard import value_agreement
 
     out = {}
     if (dest / "machine.txt").exists():
@@ -216,15 +215,12 @@ def details(dest: Path, protocols: dict[str, Sequence[Path]]) -> dict[str, str]:
         mine = dest / f"{name}_results.csv"
         if not mine.exists():
             continue
-        new = {(r["strategy"], r["seed"], r["round"]): float(r["miou"]) for r in read_csv(mine)}
-        old = {(r["strategy"], r["seed"], r["round"]): float(r["miou"]) for path in committed for r in read_csv(path)}
-        common = sorted(set(new) & set(old))
-        if not common:
+        a = value_agreement(read_csv(mine), [r for path in committed for r in read_csv(path)])
+        if not a["values"]:
             continue
-        d = np.abs([new[k] - old[k] for k in common])
-        checks.append(f"{name}: {len(common)} seed-round values of {', '.join(sorted({k[0] for k in common}))} in "
-                      f"both, {int((d == 0).sum())} equal, mean |difference| {d.mean():.3f} and largest "
-                      f"{d.max():.3f} mIoU points")
+        checks.append(f"{name}: {a['values']} seed-round values of {', '.join(a['strategies'])} in "
+                      f"both, {a['equal']} equal, mean |difference| {a['mean']:.3f} and largest "
+                      f"{a['largest']:.3f} mIoU points")
     if checks:
         out["reproduction"] = "Against the committed results of the same config: " + "; ".join(checks) + "."
     for path in sorted(dest.glob("fs_*_metrics.csv")):

@@ -196,3 +196,18 @@ def read_results(paths: Sequence[str | Path]) -> list[Row]:
             seen[key] = (r, path)
             out.append(r)
     return out
+
+
+def value_agreement(new: Sequence[Mapping[str, object]], old: Sequence[Mapping[str, object]]) -> dict:
+    """How far one set of results gives another back: over every (strategy, seed, round) both hold,
+    how many mIoU values are equal to the last bit, their mean and largest |difference| (points),
+    and the strategies and seeds compared (``values`` 0 when nothing is in common)."""
+    def by_cell(rows):
+        return {(str(r["strategy"]), str(r["seed"]), str(r["round"])): float(r["miou"]) for r in rows}
+
+    a, b = by_cell(new), by_cell(old)
+    common = sorted(set(a) & set(b))
+    gaps = np.abs([a[k] - b[k] for k in common]) if common else np.zeros(0)
+    return {"values": len(common), "equal": int((gaps == 0).sum()),
+            "mean": float(gaps.mean()) if common else 0.0, "largest": float(gaps.max()) if common else 0.0,
+            "strategies": sorted({k[0] for k in common}), "seeds": sorted({k[1] for k in common})}
