@@ -238,18 +238,29 @@ def format_markdown_table(
     return "\n".join(lines) + "\n"
 
 
+def _marker_block(name: str):
+    import re
+
+    return re.compile(rf"(<!-- table:{re.escape(name)} -->\n).*?(\n?<!-- /table:{re.escape(name)} -->)", re.S)
+
+
+def missing_markers(docs: Sequence[PathLike], names: Sequence[str]) -> list[str]:
+    """The names none of ``docs`` has a marker pair for (what ``fill_markers`` would leave out),
+    to refuse before anything is written."""
+    texts = [Path(d).read_text() for d in docs]
+    return [n for n in names if not any(_marker_block(n).search(t) for t in texts)]
+
+
 def fill_markers(doc: PathLike, made: Mapping[str, str]) -> list[str]:
     """Replace the text between each ``<!-- table:NAME -->`` marker pair of ``doc`` by ``made[NAME]``.
 
     Returns the names found; a block the doc has no markers for is left out (the caller says so).
     The benchmark scripts write their generated tables and sentences into the docs this way.
     """
-    import re
-
     path = Path(doc)
     text, found = path.read_text(), []
     for name, block in made.items():
-        pattern = re.compile(rf"(<!-- table:{re.escape(name)} -->\n).*?(\n?<!-- /table:{re.escape(name)} -->)", re.S)
+        pattern = _marker_block(name)
         if pattern.search(text):
             text = pattern.sub(lambda m, b=block, n=name: f"{m.group(1)}{b}\n<!-- /table:{n} -->", text)
             found.append(name)

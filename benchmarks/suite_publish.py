@@ -287,11 +287,6 @@ def blocks(dest: Path) -> dict[str, str]:
 MADE_HERE = ("*_results.csv", "*_timings.json", "machine.txt", "leaderboard.md", "leaderboard.csv", "paired.csv")
 
 
-def _missing_markers(docs: Sequence[Path], names: Sequence[str]) -> list[str]:
-    text = "".join(d.read_text() for d in docs)
-    return [n for n in names if f"<!-- table:{n} -->" not in text or f"<!-- /table:{n} -->" not in text]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("suite", type=Path, help="the --out folder of `adeada suite`")
@@ -320,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import tempfile
 
-    from adeada.fileformats import fill_markers
+    from adeada.fileformats import fill_markers, missing_markers
 
     # Everything is made in a staging folder first: an error (two warm-ups, a missing marker, a
     # sentence that cannot be made) leaves DEST and the docs as they were.
@@ -362,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, KeyError) as err:
             print(f"suite_publish: {err}", file=sys.stderr)
             return 2
-        missing = _missing_markers(args.fill, list(made))
+        missing = missing_markers(args.fill, list(made))
         if missing:
             print(f"suite_publish: no markers for {', '.join(missing)} in {', '.join(map(str, args.fill))}",
                   file=sys.stderr)
