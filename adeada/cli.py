@@ -151,15 +151,13 @@ def _default_out(name: str) -> Path:
 
 def _pin_cpu_isa(args: argparse.Namespace, cfgs) -> None:
     """Run under the CPU kernel cap the configs pin (``loop.cpu_isa``): the ``adeada`` command
-    restarts itself with it (the variables work only before numpy and torch load); a call of
-    ``main`` from Python (``argv`` given) cannot, and is warned instead."""
-    from adeada.cpu_isa import reexec_with_isa, wanted_isa, warn_if_not_applied
+    restarts itself with it (the variables work only before numpy and torch load). A call of
+    ``main`` from Python (``argv`` given) cannot restart; the run or ceiling it starts warns."""
+    from adeada.cpu_isa import reexec_with_isa, wanted_isa
 
     isa = wanted_isa(c.loop.cpu_isa for c in cfgs)
     if getattr(args, "argv", None) is None:
         reexec_with_isa(isa)
-    else:
-        warn_if_not_applied(isa)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -54,14 +54,13 @@ def add_beside(results: Path, beside: Path, where: str) -> str:
     same warm-up is check_one_warmup's to say."""
     from adeada.fileformats import read_csv
 
-    head, *_ = results.read_text().splitlines()
+    text = results.read_text()
     other, *rows = beside.read_text().splitlines()
-    if other != head:
-        raise ValueError(f"{where}: columns {other!r}, the suite's {head!r}")
+    if other != text.splitlines()[0]:
+        raise ValueError(f"{where}: columns {other!r}, the suite's {text.splitlines()[0]!r}")
     both = sorted({r["strategy"] for r in read_csv(beside)} & {r["strategy"] for r in read_csv(results)})
     if both:
         raise ValueError(f"{where}: {', '.join(both)} in both; rows are added, not replaced")
-    text = results.read_text()
     return text + ("" if text.endswith("\n") else "\n") + "".join(r + "\n" for r in rows)
 
 

@@ -137,7 +137,9 @@ class _Trainer:
     def __init__(self, cfg: RunConfig, progress: bool):
         from adeada.active.context import RunContext
         from adeada.active.phases.warmup import warmup
+        from adeada.cpu_isa import warn_if_not_applied
 
+        warn_if_not_applied(cfg.loop.cpu_isa)  # as run_loop does: a caller that is not the command
         # No run folder to log into: TensorBoard, if the config asks for it, stays off here.
         cfg = dataclasses.replace(cfg, loop=dataclasses.replace(cfg.loop, tensorboard=False))
         self.ctx = RunContext(cfg, None, progress=progress)

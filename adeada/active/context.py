@@ -152,8 +152,9 @@ class RunContext:
         if self.device.type == "cpu":
             from adeada.cpu_isa import computed_isa
 
-            if computed_isa() != "AVX2":
-                warmup["cpu_kernels"] = computed_isa()
+            kernels = computed_isa()
+            if kernels != "AVX2":
+                warmup["cpu_kernels"] = kernels
         # The datasets in the flat layout their settings had when these keys were first made.
         return config_hash(cfg.data.source.flat_settings(), cfg.data.target_pool.flat_settings(), cfg.model, warmup)
 
