@@ -286,6 +286,12 @@ def _upgrade(data: dict, where: str) -> dict:
             plus["estimator"] = None
             log.warning("%s: selection.adeada_plus has no estimator key (written before it existed): read as "
                         "null, the config's estimator, as it ran", where)
+        if isinstance(plus, dict) and set(_DUMPED_PLUS_KEYS) <= set(plus) and "uncertainty" not in plus:
+            # ... and from before it had a choice of uncertainty ranking: it ranked by entropy, the
+            # default until issue 23 made it least confidence.
+            plus["uncertainty"] = "entropy"
+            log.warning("%s: selection.adeada_plus has no uncertainty key (written before it existed): read as "
+                        "entropy, as it ran", where)
     return data
 
 

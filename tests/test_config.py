@@ -141,12 +141,14 @@ def test_run_folder_configs_written_before_the_sections_load_to_the_same_setting
     with caplog.at_level("WARNING"):
         demo = load_run_config(fixtures / "old_layout_demo_run_config.yaml")
     # they ran ADeADA+ on the config's estimator (estimator: null), not on its later default
-    assert demo == load_run_config("demo", ["selection.adeada_plus.estimator=null"])
+    assert demo == load_run_config("demo", ["selection.adeada_plus.estimator=null",
+                                            "selection.adeada_plus.uncertainty=entropy"])
     moved = [r.getMessage() for r in caplog.records]
     assert len(moved) == len(set(moved)) and any("selection.alpha -> selection.adeada.alpha" in m for m in moved)
     cell = load_run_config(fixtures / "old_layout_camvid_cell_config.yaml")
     expected = load_run_config("camvid_day_dusk_fine", ["selection.adeada.alpha=0", "name=" + cell.name,
                                                         "selection.adeada_plus.estimator=null",
+                                                        "selection.adeada_plus.uncertainty=entropy",
                                                         # written before the cap: it ran on the CPU's own kernels
                                                         "loop.cpu_isa=native"])
     assert cell == expected
@@ -179,3 +181,22 @@ def test_a_run_folder_written_before_adeada_plus_had_an_estimator_keeps_the_conf
     mine = tmp_path / "mine.yaml"
     mine.write_text("selection:\n  adeada_plus: {density_fraction: 0.6}\n")
     assert load_run_config(mine).selection.adeada_plus.estimator == "gmm_full_fast"
+
+
+def test_a_run_folder_written_before_adeada_plus_had_an_uncertainty_ranking_ranks_by_entropy(tmp_path, caplog):
+    """ADeADA+ ranked its uncertainty part by entropy until least confidence became its default
+    (issue 23): a dumped section without the key ran entropy and resumes so; one written since says
+    which it ran; a user's file that names only some keys gets the default."""
+    old = tmp_path / "config.yaml"
+    old.write_text("selection:\n  adeada_plus: {fixed_split: true, density_fraction: 0.5, learnt_discount: true}\n")
+    with caplog.at_level("WARNING"):
+        assert load_run_config(old).selection.adeada_plus.uncertainty == "entropy"
+    assert any("selection.adeada_plus has no uncertainty key" in r.getMessage() for r in caplog.records)
+    said = tmp_path / "said.yaml"
+    said.write_text("selection:\n  adeada_plus: {fixed_split: true, density_fraction: 0.5, learnt_discount: true, "
+                    "uncertainty: margin}\n")
+    assert load_run_config(said).selection.adeada_plus.uncertainty == "margin"
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("selection:\n  adeada_plus: {density_fraction: 0.6}\n")
+    assert load_run_config(mine).selection.adeada_plus.uncertainty == "confidence"
+    assert load_run_config("camvid_day_dusk").selection.adeada_plus.uncertainty == "confidence"

@@ -311,12 +311,13 @@ class AdeadaPlusConfig:
     # The confidence discount: Eq. 6's class weight x the class's mean (1 - confidence) on the pool
     # (the model's own confidence, nothing learnt from labels; the key keeps its first name).
     learnt_discount: bool = True
-    # What the uncertainty part ranks the rest of the pool by: "entropy" (ADeADA's), "margin"
-    # (smallest mean top-1 minus top-2 probability first), "confidence" (lowest mean top-1
-    # probability first, CONF's ranking) or "ripu" (RIPU's impurity x uncertainty over the region's
-    # neighbourhood). Rows adeada_plus_margin, adeada_plus_conf, adeada_plus_ripu: candidates,
-    # measured, not the default (docs/benchmarks.md).
-    uncertainty: Literal["entropy", "margin", "confidence", "ripu"] = "entropy"
+    # What the uncertainty part ranks the rest of the pool by: "confidence" (lowest mean top-1
+    # probability first, CONF's ranking; the default since the suite of shifts, issue 23: it has
+    # the suite's best mean rank, docs/benchmarks/suite.md), "entropy" (ADeADA's; row
+    # adeada_plus_ent), "margin" (smallest mean top-1 minus top-2 probability first) or "ripu"
+    # (RIPU's impurity x uncertainty over the region's neighbourhood). Rows adeada_plus_margin,
+    # adeada_plus_ripu: candidates, measured, not the default (docs/benchmarks.md).
+    uncertainty: Literal["entropy", "margin", "confidence", "ripu"] = "confidence"
     # Which class a region counts as in the density part, in both domains: "argmax" (ADeADA's
     # predicted class) or "relative_mass" (the class whose mean probability is largest relative to
     # its mean over the domain's regions, so that classes too small ever to win a region's argmax

@@ -21,7 +21,7 @@ def _run(root, strategy):
 
 
 @pytest.mark.parametrize("strategy", ["adeada_plus", "adeada_plus_recipe", "adeada_plus_relmass", "ripu",
-                                      "adeada_plus_conf", "adeada_plus_ripu", "adeada_plus_gain"])
+                                      "adeada_plus_ent", "adeada_plus_ripu", "adeada_plus_gain", "adeada_plus_ent_gain"])
 def test_selection_is_the_same_when_unbought_pool_labels_are_noise(tmp_path, monkeypatch, strategy):
     clean = _run(tmp_path / "clean", strategy)
     bought = {int(r["image"]) for rows in clean for r in rows}

@@ -241,11 +241,14 @@ def test_the_confidence_and_ripu_rankings_of_the_uncertainty_part_by_hand():
     ctx = SelectionContext(round=1)
     only_u = dict(density_fraction=0.0)
     picks = {name: get_strategy(name, _cfg(**only_u)).select(tgt, 200, ctx).rows.tolist()
-             for name in ("adeada_plus", "adeada_plus_conf", "adeada_plus_ripu")}
-    assert picks == {"adeada_plus": [1, 0], "adeada_plus_conf": [0, 1],
+             for name in ("adeada_plus", "adeada_plus_ent", "adeada_plus_conf", "adeada_plus_ripu")}
+    # least confidence is ADeADA+'s default (issue 23); adeada_plus_conf stays as its other name
+    assert picks == {"adeada_plus": [0, 1], "adeada_plus_ent": [1, 0], "adeada_plus_conf": [0, 1],
                      "adeada_plus_ripu": [2, 1]}  # impurity x uncertainty: 0.5, 0.09, 0
     assert get_strategy("adeada_plus_ripu").requires == {"source", "impurity"}
     assert get_strategy("adeada_plus_conf").requires == {"source"}
+    # a config's own setting still wins where the row does not set one
+    assert get_strategy("adeada_plus", _cfg(uncertainty="entropy", **only_u)).select(tgt, 200, ctx).rows.tolist() == [1, 0]
 
 
 def test_the_conf_and_ripu_rows_are_adeada_plus_with_their_setting():
@@ -255,12 +258,14 @@ def test_the_conf_and_ripu_rows_are_adeada_plus_with_their_setting():
     tgt.confidence = rng.uniform(0.4, 0.6, len(tgt)).astype(np.float32)  # ranks unlike entropy
     ctx = SelectionContext(round=2, source=src, labelled=np.arange(len(tgt)) % 11 == 0)
     plus = get_strategy("adeada_plus", _cfg()).select(tgt, 6000, ctx)
-    for row, setting in (("adeada_plus_conf", "confidence"), ("adeada_plus_ripu", "ripu")):
+    for row, setting in (("adeada_plus_ent", "entropy"), ("adeada_plus_ripu", "ripu")):
         a = get_strategy(row, _cfg()).select(tgt, 6000, ctx)
         b = get_strategy("adeada_plus", _cfg(uncertainty=setting)).select(tgt, 6000, ctx)
         np.testing.assert_array_equal(a.rows, b.rows)
         assert not np.array_equal(a.rows, plus.rows), row
         np.testing.assert_array_equal(np.sort(a.rows[a.part == "density"]), np.sort(plus.rows[plus.part == "density"]))
+    # the old name of the default row picks what the default picks
+    np.testing.assert_array_equal(get_strategy("adeada_plus_conf", _cfg()).select(tgt, 6000, ctx).rows, plus.rows)
 
 
 def test_the_gain_split_follows_last_rounds_error_rates_within_its_bounds():

@@ -12,7 +12,7 @@ from .aada import AADA
 from .badge import BADGE
 from .base import RankedStrategy, Strategy
 from .adeada_plus import (
-    ADeADAPlus, ADeADAPlusConf, ADeADAPlusDiag, ADeADAPlusDyn, ADeADAPlusFast, ADeADAPlusFlat, ADeADAPlusMargin,
+    ADeADAPlus, ADeADAPlusConf, ADeADAPlusDiag, ADeADAPlusDyn, ADeADAPlusEnt, ADeADAPlusEntDyn, ADeADAPlusEntFlat, ADeADAPlusEntGain, ADeADAPlusFast, ADeADAPlusFlat, ADeADAPlusMargin,
     ADeADAPlusRecipe, ADeADAPlusRelMass, ADeADAPlusGain, ADeADAPlusRIPU,
 )
 from .clue import CLUE
@@ -41,10 +41,14 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "adeada_plus": ADeADAPlus,
     "adeada_plus_dyn": ADeADAPlusDyn,
     "adeada_plus_flat": ADeADAPlusFlat,
+    "adeada_plus_ent": ADeADAPlusEnt,
+    "adeada_plus_ent_dyn": ADeADAPlusEntDyn,
+    "adeada_plus_ent_flat": ADeADAPlusEntFlat,
     "adeada_plus_margin": ADeADAPlusMargin,
     "adeada_plus_conf": ADeADAPlusConf,
     "adeada_plus_ripu": ADeADAPlusRIPU,
     "adeada_plus_gain": ADeADAPlusGain,
+    "adeada_plus_ent_gain": ADeADAPlusEntGain,
     "adeada_plus_relmass": ADeADAPlusRelMass,
     "adeada_plus_diag": ADeADAPlusDiag,
     "adeada_plus_fast": ADeADAPlusFast,

@@ -100,7 +100,8 @@ class ADeADA(Strategy):
         cfg = self.opts
         return {"uncertainty": cfg.use_uncertainty, "density": cfg.use_density,
                 "category balance": cfg.category_balance, "dynamic schedule": cfg.schedule == "half_decay",
-                "fixed split": cfg.schedule in ("fixed", "even"), "confidence discount": False}
+                "fixed split": cfg.schedule in ("fixed", "even"), "confidence discount": False,
+                "least confidence": False}
 
     def _density_share(self, ctx: SelectionContext) -> float:
         """The round's share of the budget for the density part, by ``selection.adeada.schedule``."""
