@@ -13,6 +13,21 @@ the comparison folder into the destination, and writes there:
 
 and prints the markdown tables that docs/benchmarks.md quotes. Reads only files: nothing is
 recomputed, so it runs in seconds on the folder of a finished comparison.
+
+    python benchmarks/compare_analysis.py RUNS/plus_rows docs/benchmarks/camvid_day_dusk --into \
+        --rename adeada_plus=adeada_plus_ent
+
+publishes a later comparison of a few rows INTO an already published folder (a change that
+touches only those rows need not rerun the other strategies): the published rows are renamed
+first (``--rename OLD=NEW``, repeatable: a setting's old default keeps its cells under the name of
+the row that now runs it), then the comparison's strategies replace the published rows of the
+same names (a name freed by a rename takes its place in the tables, the renamed rows go last).
+Every other published cell is kept byte for byte; the tables, plot, paired differences and spread
+are made again from the merged results.csv, and the per-class files get the comparison's rows in
+place of the replaced ones. The comparison's timings are kept as ``timings_<its folder>.json``
+beside the published timings.json. Refused, leaving the folder as it was, when the merged rows do
+not share one warm-up (round 0 within 1e-4 points), when they do not share the seeds, or when a
+--rename names a row that is not there or a name already taken.
 """
 
 from __future__ import annotations
@@ -173,15 +188,128 @@ def concentration_table(rows: list[dict], strategies: list[str]) -> str:
     return format_markdown_table(out)
 
 
+def merged_order(published: list[str], renames: dict[str, str], added: list[str]) -> list[str]:
+    """The merged tables' row order: the published order, a renamed-away name kept for the added
+    rows of that name, the renamed rows after it all, then added rows that are new."""
+    order = []
+    for name in published:
+        if name not in renames:
+            order.append(name)
+        elif name in added:
+            order.append(name)
+    order += [renames[n] for n in published if n in renames]
+    order += [n for n in added if n not in order]
+    return order
+
+
+def _by_strategy(rows: list[dict], renames: dict[str, str], replaced: set[str]) -> list[dict]:
+    """``rows`` renamed, without those of the replaced strategies (after renaming)."""
+    out = []
+    for r in rows:
+        name = renames.get(r["strategy"], r["strategy"])
+        if name not in replaced:
+            out.append({**r, "strategy": name})
+    return out
+
+
+def merge_into(root: Path, dest: Path, renames: dict[str, str]) -> dict[str, list[dict]]:
+    """The files of ``dest`` with ``root``'s rows merged in (see the module docstring), as rows per
+    file name; ValueError when they cannot be merged."""
+    from suite_publish import check_one_warmup, check_renames
+
+    published = read_csv(dest / "results.csv")
+    names = list(dict.fromkeys(r["strategy"] for r in published))
+    check_renames(names, renames, str(dest / "results.csv"))
+    later = read_csv(root / "results.csv")
+    added = list(dict.fromkeys(r["strategy"] for r in later))
+    if FULL in added:
+        raise ValueError(f"{root}: --into adds strategies' rows; publish a comparison with full supervision whole")
+    clash = [n for n in added if n in renames.values()]
+    if clash:
+        raise ValueError(f"{root} runs {', '.join(clash)}, the name a --rename gives published rows")
+    seeds = sorted({r["seed"] for r in published if r["strategy"] != FULL})
+    if sorted({r["seed"] for r in later}) != seeds:
+        raise ValueError(f"{root} ran seeds {', '.join(sorted({r['seed'] for r in later}))}, "
+                         f"the published rows seeds {', '.join(seeds)}: paired differences need the same seeds")
+    replaced = set(added)
+    order = merged_order(names, renames, added)
+    kept = _by_strategy(published, renames, replaced)
+    rows = sorted(kept + later, key=lambda r: order.index(r["strategy"]))  # stable: cells keep their order
+    check_one_warmup(rows, f"{dest / 'results.csv'} with the rows of {root / 'results.csv'}")
+    out = {"results.csv": rows}
+    classes = classes_of(root)
+    made = {"per_class_iou.csv": per_class_iou(root, classes), "labelled_classes.csv": labelled_classes(root, classes),
+            "density_diagnostics.csv": density_diagnostics(root, classes)}
+    for name, new_rows in made.items():
+        old_rows = read_csv(dest / name) if (dest / name).exists() else []
+        merged = _by_strategy(old_rows, renames, replaced) + new_rows
+        if name != "density_diagnostics.csv":
+            merged.sort(key=lambda r: (r["strategy"], int(r["round"])))
+        out[name] = merged
+    return out
+
+
+def publish_into(root: Path, dest: Path, renames: dict[str, str]) -> int:
+    """``--into``: ``root``'s rows merged into the published ``dest``, its tables made again."""
+    import tempfile
+
+    from adeada.active.report import write_result_tables
+
+    if not (dest / "results.csv").exists():
+        print(f"compare_analysis: --into {dest}: no results.csv there to merge into", file=sys.stderr)
+        return 2
+    try:
+        files = merge_into(root, dest, renames)
+    except ValueError as err:
+        print(f"compare_analysis: {err}", file=sys.stderr)
+        return 2
+    rows = files.pop("results.csv")
+    strategies = list(dict.fromkeys(r["strategy"] for r in rows if r["strategy"] != FULL))
+    seeds = sorted({int(r["seed"]) for r in rows})
+    with tempfile.TemporaryDirectory() as tmp:  # DEST changes only once everything is made
+        stage = Path(tmp)
+        write_result_tables(stage, [r for r in rows if r["strategy"] != FULL], [r for r in rows if r["strategy"] == FULL],
+                            strategies, seeds)
+        for name, merged in files.items():
+            write_csv(merged, stage / name)
+        for name in COPIED + tuple(files):
+            if name != "timings.json" and (stage / name).exists():
+                shutil.copyfile(stage / name, dest / name)
+            elif name in ("ablation.md", "paired.csv", "paired.md"):  # no longer made from these rows
+                (dest / name).unlink(missing_ok=True)
+    if (root / "timings.json").exists():
+        shutil.copyfile(root / "timings.json", dest / f"timings_{root.name}.json")
+    print(f"merged {', '.join(dict.fromkeys(r['strategy'] for r in read_csv(root / 'results.csv')))} into {dest}"
+          + (f" (renamed {', '.join(f'{a} -> {b}' for a, b in renames.items())})" if renames else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("comparison", type=Path)
     parser.add_argument("dest", type=Path)
+    parser.add_argument("--into", action="store_true",
+                        help="merge the comparison's rows into the comparison already published in DEST")
+    parser.add_argument("--rename", action="append", default=[], metavar="OLD=NEW",
+                        help="with --into: rename DEST's rows OLD to NEW first (repeatable)")
     args = parser.parse_args(argv)
     root, dest = args.comparison, args.dest
     if not (root / "results.csv").exists():
         print(f"{root} has no results.csv: is it a finished `adeada compare` folder?", file=sys.stderr)
         return 2
+    if args.rename and not args.into:
+        print("compare_analysis: --rename renames published rows: it needs --into", file=sys.stderr)
+        return 2
+    if args.into:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from suite_publish import parse_renames
+
+        try:
+            renames = parse_renames(args.rename)
+        except ValueError as err:
+            print(f"compare_analysis: {err}", file=sys.stderr)
+            return 2
+        return publish_into(root, dest, renames)
     dest.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         if (root / name).exists():

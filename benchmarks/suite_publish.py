@@ -64,6 +64,45 @@ def add_beside(results: Path, beside: Path, where: str) -> str:
     return text + ("" if text.endswith("\n") else "\n") + "".join(r + "\n" for r in rows)
 
 
+def parse_renames(pairs: list[str]) -> dict[str, str]:
+    """``--rename OLD=NEW`` pairs as a dict; ValueError naming a malformed one or a name given twice."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        old, sep, new = pair.partition("=")
+        if not sep or not old or not new or old == new:
+            raise ValueError(f"--rename {pair!r}: expected OLD=NEW with two different strategy names")
+        if old in out:
+            raise ValueError(f"--rename {old} given twice")
+        if new in out.values():
+            raise ValueError(f"--rename: two rows renamed {new}")
+        out[old] = new
+    return out
+
+
+def check_renames(names: list[str], renames: dict[str, str], where: str) -> None:
+    """Every OLD of ``renames`` is a row of ``names`` and no NEW is a row that stays (renames apply
+    at once, so a row may take the name of one renamed away); ValueError otherwise."""
+    for old, new in renames.items():
+        if old not in names:
+            raise ValueError(f"--rename {old}={new}: {where} has no row {old} (it has {', '.join(names)})")
+        if new in names and new not in renames:
+            raise ValueError(f"--rename {old}={new}: {where} already has a row {new}")
+
+
+def renamed_text(text: str, renames: dict[str, str], where: str) -> str:
+    """A results.csv's text with its strategy column renamed (every other byte kept)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or not lines[0].startswith("strategy,"):
+        raise ValueError(f"{where}: the first column is not strategy")
+    names = list(dict.fromkeys(line.split(",", 1)[0] for line in lines[1:] if line.strip()))
+    check_renames(names, renames, where)
+    out = [lines[0]]
+    for line in lines[1:]:
+        name, sep, rest = line.partition(",")
+        out.append(renames.get(name, name) + sep + rest)
+    return "".join(out)
+
+
 def published_results(dest: Path) -> dict[str, list[dict]]:
     """shift -> its rows, from the ``<shift>_results.csv`` files of a published folder (suite order)."""
     names = {p.name[: -len("_results.csv")] for p in dest.glob("*_results.csv")}
@@ -296,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
                          "each shift's (never replacing one), its timings kept as DEST/<shift>" + BESIDE_TIMINGS)
     ap.add_argument("--beside-machine", metavar="TEXT", default="a machine not recorded",
                     help="where the --beside suite ran, kept with its strategies in DEST/" + BESIDE_RECORD)
+    ap.add_argument("--rename", action="append", default=[], metavar="OLD=NEW",
+                    help="rename the suite's rows OLD to NEW on every shift (and in DEST/" + BESIDE_RECORD
+                         + "), before any --beside rows are added: a setting's old default keeps its cells under "
+                         "the name of the row that now runs it (repeatable; applied at once, so two rows may swap)")
     ap.add_argument("--fill", type=Path, action="append", default=[], metavar="DOC",
                     help="write the generated blocks into DOC's markers (repeatable)")
     args = ap.parse_args(argv)
@@ -307,6 +350,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.beside and set(beside) != set(shifts):
         print(f"suite_publish: --beside {args.beside}: shifts {', '.join(beside) or 'none'}; the suite has "
               f"{', '.join(shifts)}", file=sys.stderr)
+        return 2
+    try:
+        renames = parse_renames(args.rename)
+    except ValueError as err:
+        print(f"suite_publish: {err}", file=sys.stderr)
         return 2
     absent = [str(d) for d in args.fill if not d.is_file()]
     if absent:
@@ -342,6 +390,16 @@ def main(argv: list[str] | None = None) -> int:
             (stage / BESIDE_RECORD).write_text(json.dumps({"machine": args.beside_machine.strip(),
                                                            "strategies": added}) + "\n")
         try:
+            if renames:
+                for name in shifts:
+                    path = stage / f"{name}_results.csv"
+                    path.write_text(renamed_text(path.read_text(), renames, f"{shifts[name][0]}"))
+                if (stage / BESIDE_RECORD).exists() and not beside:  # the strategies it names are renamed too
+                    import json
+
+                    record = json.loads((stage / BESIDE_RECORD).read_text())
+                    record["strategies"] = sorted(renames.get(s, s) for s in record.get("strategies", []))
+                    (stage / BESIDE_RECORD).write_text(json.dumps(record) + "\n")
             for name, (results, timings) in beside.items():
                 merged = add_beside(stage / f"{name}_results.csv", results, f"--beside {results}")
                 (stage / f"{name}_results.csv").write_text(merged)

@@ -21,7 +21,7 @@ def test_every_shift_of_the_suite_is_committed_with_every_cell_of_one_warm_up():
     results = _results()
     assert list(results) == list(SUITE)
     names = common_strategies(results)
-    assert {"conf", "ripu", "adeada_plus", "adeada_plus_conf"} <= set(names)
+    assert {"conf", "ripu", "adeada_plus", "adeada_plus_ent"} <= set(names)
     for shift, rows in results.items():
         cells = {(r["strategy"], r["seed"]) for r in rows if r["strategy"] in names}
         assert cells == {(s, seed) for s in names for seed in ("0", "1", "2")}, shift
@@ -144,13 +144,13 @@ def test_the_part_errors_measurement_covers_every_shift():
 
 
 def _beside(tmp_path, name="later", shift_warmup=0.0):
-    """A later suite of one strategy on every shift: adeada_plus_conf's committed rows renamed."""
+    """A later suite of one strategy on every shift: adeada_plus's committed rows renamed."""
     from adeada.fileformats import read_csv, write_csv
 
     runs = tmp_path / "beside"
     for shift in SUITE:
         rows = [dict(r, strategy=name, miou=float(r["miou"]) + (shift_warmup if r["round"] == "0" else 0.0))
-                for r in read_csv(SUITE_DIR / f"{shift}_results.csv") if r["strategy"] == "adeada_plus_conf"]
+                for r in read_csv(SUITE_DIR / f"{shift}_results.csv") if r["strategy"] == "adeada_plus"]
         (runs / shift).mkdir(parents=True)
         write_csv(rows, runs / shift / "results.csv")
         (runs / shift / "timings.json").write_text('{"wall_seconds": 600.0}\n')
@@ -182,6 +182,33 @@ def test_rows_of_a_later_suite_are_added_beside_the_published_ones_never_replaci
     assert mod.main([str(dest), str(dest), "--beside", str(_beside(tmp_path / "again"))]) == 2
     assert "later in both" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in dest.iterdir()} == published
+
+
+def test_rename_swaps_rows_on_every_shift_keeping_every_other_byte(tmp_path, capsys):
+    import json
+    import shutil
+
+    mod = load_benchmark("suite_publish")
+    dest = tmp_path / "dest"
+    shutil.copytree(SUITE_DIR, dest)
+    before = {s: (dest / f"{s}_results.csv").read_text() for s in SUITE}
+    assert mod.main([str(dest), str(dest), "--rename", "adeada_plus=old", "--rename", "adeada_plus_ent=adeada_plus",
+                     "--rename", "adeada_plus_ripu=ripu_half"]) == 0
+    for s in SUITE:
+        old, new = before[s].splitlines(), (dest / f"{s}_results.csv").read_text().splitlines()
+        assert len(old) == len(new)
+        for a, b in zip(old, new):
+            name, rest = a.split(",", 1)
+            want = {"adeada_plus": "old", "adeada_plus_ent": "adeada_plus", "adeada_plus_ripu": "ripu_half"}.get(name, name)
+            assert b == f"{want},{rest}"
+    assert "ripu_half" in json.loads((dest / "beside.json").read_text())["strategies"]
+    assert "| old |" in (dest / "leaderboard.md").read_text()
+    published = {p.name: p.read_bytes() for p in dest.iterdir()}
+    for args, said in ((["--rename", "nothing=x"], "has no row nothing"), (["--rename", "ripu=conf"], "already has a row conf"),
+                       (["--rename", "a=b", "--rename", "c=b"], "two rows renamed b"), (["--rename", "conf"], "expected OLD=NEW")):
+        assert mod.main([str(dest), str(dest)] + args) == 2
+        assert said in capsys.readouterr().err
+        assert {p.name: p.read_bytes() for p in dest.iterdir()} == published
 
 
 def test_rows_beside_from_another_warm_up_are_refused(tmp_path, capsys):

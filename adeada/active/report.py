@@ -212,6 +212,30 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     The warm-up (round 0, shared) and, when present, the full-supervision cells are drawn as
     reference lines.
     """
+    from adeada.fileformats import format_markdown_table, write_csv
+
+    check_one_precision(out, list(strategies) + [FULL], seeds)
+    rows = collect_rows(out, strategies, seeds)
+    if not rows:
+        return []
+    full = [r for r in collect_rows(out, [FULL], seeds) if r["round"] == 1]
+    summary, tables = write_result_tables(out, rows, full, strategies, seeds, reference)
+    recall = compare_recall(out, strategies, seeds)
+    every = [{k: v for k, v in r.items() if k != "class"} for r in recall if r["class"] == "all"]
+    if recall:
+        write_csv(recall, out / RECALL_CSV)
+        atomic_write_text(out / "mispredicted.md", format_markdown_table(every, float_format="{:.1f}"))
+    write_compare_html(out, strategies, seeds, tables, every)
+    return summary
+
+
+def write_result_tables(out: Path, rows: list[dict], full: list[dict], strategies: Sequence[str],
+                        seeds: Sequence[int], reference: str = "adeada") -> tuple[list[dict], list]:
+    """What a comparison's results rows make, into ``out``: results.csv, summary.csv/.md, table.md,
+    headline.md, ablation.md, spread.csv, paired.csv/.md (``reference`` minus every other row,
+    when it ran with several seeds) and the plot. ``rows`` are the active cells' rows (as
+    ``collect_rows`` makes them, or as read back from a results.csv), ``full`` the
+    full-supervision cells' one row each. Returns the summary and the tables for report.html."""
     from adeada.reports import summary_table
     from adeada.fileformats import format_markdown_table, write_csv
     from adeada.fileformats import markdown_rows
@@ -220,11 +244,6 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
     )
     from adeada.reports.paired import paired_differences, paired_markdown, seed_spread
 
-    check_one_precision(out, list(strategies) + [FULL], seeds)
-    rows = collect_rows(out, strategies, seeds)
-    if not rows:
-        return []
-    full = [r for r in collect_rows(out, [FULL], seeds) if r["round"] == 1]
     write_csv(rows + full, out / "results.csv")
     summary = summary_table(rows + full)
     write_csv(summary, out / "summary.csv")
@@ -249,13 +268,7 @@ def write_compare_report(out: Path, strategies: Sequence[str], seeds: Sequence[i
         (out / "paired.csv").unlink(missing_ok=True)
         (out / "paired.md").unlink(missing_ok=True)
     plot_results(rows + full, out / "miou_vs_labels.png")
-    recall = compare_recall(out, strategies, seeds)
-    every = [{k: v for k, v in r.items() if k != "class"} for r in recall if r["class"] == "all"]
-    if recall:
-        write_csv(recall, out / RECALL_CSV)
-        atomic_write_text(out / "mispredicted.md", format_markdown_table(every, float_format="{:.1f}"))
-    write_compare_html(out, strategies, seeds, tables, every)
-    return summary
+    return summary, tables
 
 
 def plot_results(results: Sequence[dict], path: Path, level: float = 0.95) -> Path:
