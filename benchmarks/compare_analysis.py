@@ -25,7 +25,8 @@ same names (a name freed by a rename takes its place in the tables, the renamed 
 Every other published cell is kept byte for byte; the tables, plot, paired differences and spread
 are made again from the merged results.csv, and the per-class files get the comparison's rows in
 place of the replaced ones. The comparison's timings are kept as ``timings_<its folder>.json``
-beside the published timings.json. Refused, leaving the folder as it was, when the merged rows do
+beside the published timings.json, and ``merged.json`` records each merge (its strategies, the
+renames, its timings file), so that what the first run's timings.json covers stays known. Refused, leaving the folder as it was, when the merged rows do
 not share one warm-up (round 0 within 1e-4 points), when they do not share the seeds, or when a
 --rename names a row that is not there or a name already taken.
 """
@@ -48,6 +49,9 @@ from adeada.fileformats import read_csv
 from adeada.config import load_run_config
 from adeada.fileformats import format_markdown_table, write_csv
 
+# What --into merged into a published folder, in order: each later comparison's strategies, the
+# renames applied before it and its timings file (the published timings.json stays the first run's).
+MERGED = "merged.json"
 COPIED = ("results.csv", "summary.csv", "table.md", "ablation.md", "paired.csv", "paired.md", "spread.csv",
           "miou_vs_labels.png", "timings.json")
 
@@ -279,6 +283,11 @@ def publish_into(root: Path, dest: Path, renames: dict[str, str]) -> int:
                 (dest / name).unlink(missing_ok=True)
     if (root / "timings.json").exists():
         shutil.copyfile(root / "timings.json", dest / f"timings_{root.name}.json")
+    record = json.loads((dest / MERGED).read_text()) if (dest / MERGED).exists() else []
+    record.append({"comparison": root.name, "strategies": list(dict.fromkeys(r["strategy"] for r in
+                                                                           read_csv(root / "results.csv"))),
+                   "renamed": renames, "timings": f"timings_{root.name}.json"})
+    (dest / MERGED).write_text(json.dumps(record, indent=1) + "\n")
     print(f"merged {', '.join(dict.fromkeys(r['strategy'] for r in read_csv(root / 'results.csv')))} into {dest}"
           + (f" (renamed {', '.join(f'{a} -> {b}' for a, b in renames.items())})" if renames else ""))
     return 0

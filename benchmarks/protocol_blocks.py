@@ -5,8 +5,8 @@
 
 Per protocol (the marker names of protocol 2 start with ``fine_``): ``main`` (mean +- std per
 strategy and budget), ``headline`` (the front page's), ``paired`` (ADeADA minus every other row),
-``ablation`` (the paper's Table 2) and ``plus_ablation`` (ADeADA+ and its rows), each exactly what
-``adeada compare`` writes for those rows (tests/test_docs_benchmarks.py checks the docs against
+``ablation`` (the paper's Table 2), ``plus_ablation`` (ADeADA+ and its rows), each exactly what
+``adeada compare`` writes for those rows, and ``spread`` (the standard deviation over seeds) (tests/test_docs_benchmarks.py checks the docs against
 the same functions). Without --fill the blocks are printed. Reads only the committed files, so a
 comparison merged into a published folder (``compare_analysis.py --into``) is quoted again in
 seconds.
@@ -42,7 +42,25 @@ def blocks(folder: Path = ROOT / "docs" / "benchmarks") -> dict[str, str]:
                                               round_names(summary)).strip()
         out[pre + "ablation"] = ablation_markdown(summary).strip()
         out[pre + "plus_ablation"] = plus_ablation_markdown(summary).strip()
+        out[pre + "spread"] = spread_text(summary)
     return out
+
+
+def spread_text(summary: list[dict]) -> str:
+    """The spread block: the mean and largest standard deviation over seeds, over every row and
+    round and per strategy (full supervision left out)."""
+    from adeada.fileformats import format_markdown_table
+    from adeada.reports.compare_tables import FULL
+    from adeada.reports.paired import seed_spread
+
+    spread = seed_spread(summary, exclude=[FULL])
+    every = next(r for r in spread if r["strategy"] == "all")
+    rounds = max(int(r["round"]) for r in summary if r["strategy"] != FULL)
+    table = format_markdown_table([{"strategy": r["strategy"], "mean std": r["mean_std"], "largest std": r["max_std"]}
+                                   for r in spread if r["strategy"] != "all"])
+    return (f"Spread: the standard deviation over seeds is {every['mean_std']:.2f} mIoU points on average over all "
+            f"strategies and rounds (at most {every['max_std']:.2f}); per strategy, the mean over its {rounds} rounds:"
+            f"\n\n{table.strip()}")
 
 
 def main(argv: list[str] | None = None) -> int:

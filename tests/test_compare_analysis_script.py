@@ -63,6 +63,10 @@ def test_rows_merge_in_renamed_and_replaced(published, tmp_path):
     first_iou = [r for r in read_csv(root / "pub" / "per_class_iou.csv") if r["strategy"] == "ent"]
     assert len(later_iou) == len(first_iou) > 0
     assert (pub / "timings_later.json").exists()
+    import json
+
+    assert json.loads((pub / "merged.json").read_text()) == [
+        {"comparison": "later", "strategies": ["ent"], "renamed": {"ent": "ent_before"}, "timings": "timings_later.json"}]
     assert (pub / "timings.json").read_bytes() == (root / "pub" / "timings.json").read_bytes()
 
 

@@ -156,7 +156,10 @@ class ADeADAPlusFlat(ADeADAPlus):
     name, plus_preset = "adeada_plus_flat", {"learnt_discount": False}
 
 
-# Candidate rows: one candidate setting switched on (measured, not the defaults).
+# Candidate rows: one candidate setting switched on (measured, not the defaults). The rows measured
+# before least confidence became the default (issue 23) pin the entropy ranking they ran with, so
+# that a rerun gives their committed cells back; --set the setting on adeada_plus to try one on the
+# current default.
 class ADeADAPlusMargin(ADeADAPlus):
     """ADeADA+ whose uncertainty part ranks by smallest margin instead of entropy (a candidate)."""
 
@@ -212,29 +215,30 @@ class ADeADAPlusEntGain(ADeADAPlus):
 class ADeADAPlusRelMass(ADeADAPlus):
     """ADeADA+ whose density part groups regions by relative probability mass (a candidate)."""
 
-    name, plus_preset = "adeada_plus_relmass", {"grouping": "relative_mass"}
+    name, plus_preset = "adeada_plus_relmass", {"grouping": "relative_mass", "uncertainty": "entropy"}
 
 
 class ADeADAPlusDiag(ADeADAPlus):
     """ADeADA+ with diagonal-covariance mixtures (the candidate third change)."""
 
-    name, plus_preset = "adeada_plus_diag", {"estimator": "gmm_diag"}
+    name, plus_preset = "adeada_plus_diag", {"estimator": "gmm_diag", "uncertainty": "entropy"}
 
 
 class ADeADAPlusFast(ADeADAPlus):
     """ADeADA+ with the fast fit of the authors' full-covariance mixtures (``gmm_full_fast``, whose
     own section sets how many regions each mixture is fitted on and how many EM iterations). Since
-    issue 24 that is ADeADA+'s default, so this row equals ``adeada_plus`` unless a config sets
-    ``selection.adeada_plus.estimator``; it stays so that the runs and configs that name it load."""
+    issue 24 that is ADeADA+'s default, so this row equals ``adeada_plus_ent`` (it ranks by entropy,
+    as it ran) unless a config sets ``selection.adeada_plus.estimator``; it stays so that the runs
+    and configs that name it load."""
 
-    name, plus_preset = "adeada_plus_fast", {"estimator": "gmm_full_fast"}
+    name, plus_preset = "adeada_plus_fast", {"estimator": "gmm_full_fast", "uncertainty": "entropy"}
 
 
 class ADeADAPlusRecipe(ADeADAPlus):
     """ADeADA+ with the authors' mixture recipe (``gmm_full``: scikit-learn, full covariances,
     every region), its estimator before issue 24 made the fast fit the default."""
 
-    name, plus_preset = "adeada_plus_recipe", {"estimator": "gmm_full"}
+    name, plus_preset = "adeada_plus_recipe", {"estimator": "gmm_full", "uncertainty": "entropy"}
 
 
 def gain_share(part_errors: dict[str, float] | None, min_share: float, default: float) -> float:
