@@ -18,7 +18,8 @@ error leaves DEST and the docs as they were. Reads only files: it runs in second
 
 publishes the committed suite again with the rows of a later suite of other strategies added to
 each shift (``--beside``; a strategy already there is refused, never replaced), its timings kept
-as ``DEST/<shift>_timings_beside.json`` and its strategies and machine in ``DEST/beside.json``.
+as ``DEST/<shift>_timings_beside.json`` and its strategies and machine in ``DEST/beside.json`` (a
+second later suite: ``_timings_beside2.json`` and a second record in the list, and so on).
 The later cells are paired with the earlier ones only if every shift's round 0 still agrees to
 1e-4 points, which is the case when both ran the same kernels (``loop.cpu_isa``).
 """
@@ -220,7 +221,7 @@ def details(dest: Path, protocols: dict[str, Sequence[Path]]) -> dict[str, str]:
     out = {}
     if (dest / "machine.txt").exists():
         machine = (dest / "machine.txt").read_text().strip()
-        which = "the first suite" if (dest / BESIDE_RECORD).exists() else "the suite"
+        which = "the first suite" if beside_records(dest) else "the suite"
         out["machine"] = f"Every cell of {which} ran on one kind of machine: {machine}."
     found = {p.name[: -len("_timings.json")]: p for p in dest.glob("*_timings.json")}
     walls = {s: json.loads(found[s].read_text())["wall_seconds"]
@@ -230,24 +231,27 @@ def details(dest: Path, protocols: dict[str, Sequence[Path]]) -> dict[str, str]:
                        f"{sum(walls.values()) / 60:.0f} min of wall time in all on the 2 cores with 2 workers ("
                        + ", ".join(f"{k} {v / 60:.0f}" for k, v in walls.items()) + " min; each shift's "
                        "timings.json, which leaves out cells and warm-ups finished by an earlier invocation).")
-    later = {p.name[: -len(BESIDE_TIMINGS)]: json.loads(p.read_text())["wall_seconds"]
-             for p in sorted(dest.glob("*" + BESIDE_TIMINGS))}
-    if (dest / BESIDE_RECORD).exists():
-        record = json.loads((dest / BESIDE_RECORD).read_text())
+    shifts = sorted({p.name[: -len("_results.csv")] for p in dest.glob("*_results.csv")})
+    said = []
+    for k, record in enumerate(beside_records(dest)):
+        suffix = beside_timings_suffix(k)
+        later = {p.name[: -len(suffix)]: json.loads(p.read_text())["wall_seconds"]
+                 for p in sorted(dest.glob("*" + suffix))}
         took = (f": {sum(later.values()) / 60:.0f} min of wall time on its {len(later)} shifts ("
-                + ", ".join(f"{k} {v / 60:.0f}" for k, v in later.items()) + " min, <shift>" + BESIDE_TIMINGS + ")"
+                + ", ".join(f"{s} {v / 60:.0f}" for s, v in later.items()) + " min, <shift>" + suffix + ")"
                 if later else "")
-        shifts = sorted({p.name[: -len("_results.csv")] for p in dest.glob("*_results.csv")})
         same = 0
         for shift in shifts:
             rows = [r for r in read_csv(dest / f"{shift}_results.csv") if int(r["round"]) == 0]
             later_rows = {r["miou"] for r in rows if r["strategy"] in record["strategies"]}
             first_rows = {r["miou"] for r in rows if r["strategy"] not in record["strategies"]}
             same += len(later_rows | first_rows) == 1
-        out["beside"] = (f"The rows of {', '.join(record['strategies'])} were added later by another suite, on "
-                         f"{record['machine']}, from the same warm-ups: every cell's round 0 is one value, to the "
-                         f"last digit, across both suites on {same} of {len(shifts)} shifts (the publish script "
-                         f"refuses a gap over 1e-4 points){took}.")
+        said.append(f"The rows of {', '.join(record['strategies'])} were added later by another suite, on "
+                    f"{record['machine']}, from the same warm-ups: every cell's round 0 is one value, to the "
+                    f"last digit, across the suites on {same} of {len(shifts)} shifts (the publish script "
+                    f"refuses a gap over 1e-4 points){took}.")
+    if said:
+        out["beside"] = " ".join(said)
     checks = []
     for name, committed in protocols.items():
         mine = dest / f"{name}_results.csv"
@@ -276,7 +280,23 @@ def details(dest: Path, protocols: dict[str, Sequence[Path]]) -> dict[str, str]:
 
 # A --beside suite's own records (its cells' wall time is not the suite's).
 BESIDE_TIMINGS = "_timings_beside.json"
-BESIDE_RECORD = "beside.json"  # its strategies and machine
+BESIDE_RECORD = "beside.json"  # its strategies and machine (a list: one record per later suite)
+
+
+def beside_records(dest: Path) -> list[dict]:
+    """The later suites published beside the first, in order (``beside.json``: one record, as the
+    first --beside wrote it, or a list of them)."""
+    import json
+
+    if not (dest / BESIDE_RECORD).exists():
+        return []
+    data = json.loads((dest / BESIDE_RECORD).read_text())
+    return data if isinstance(data, list) else [data]
+
+
+def beside_timings_suffix(k: int) -> str:
+    """The timings file suffix of the k-th later suite (0: ``_timings_beside.json``, then ``_timings_beside2.json``...)."""
+    return BESIDE_TIMINGS if k == 0 else BESIDE_TIMINGS.replace(".json", f"{k + 1}.json")
 ROOT = Path(__file__).resolve().parents[1]
 # The committed main comparisons, for the front page's verdict and the suite's reproduction check.
 PROTOCOLS = {"protocol 1": ROOT / "docs" / "benchmarks" / "camvid_day_dusk" / "results.csv",
@@ -381,30 +401,32 @@ def main(argv: list[str] | None = None) -> int:
             (stage / "machine.txt").write_text(args.machine.strip() + "\n")
         elif (args.suite / "machine.txt").exists():  # a published folder again: where it ran stays said
             shutil.copyfile(args.suite / "machine.txt", stage / "machine.txt")
-        if beside:
-            import json
-
-            from adeada.fileformats import read_csv
-
-            added = sorted({r["strategy"] for results, _ in beside.values() for r in read_csv(results)})
-            (stage / BESIDE_RECORD).write_text(json.dumps({"machine": args.beside_machine.strip(),
-                                                           "strategies": added}) + "\n")
         try:
             if renames:
                 for name in shifts:
                     path = stage / f"{name}_results.csv"
                     path.write_text(renamed_text(path.read_text(), renames, f"{shifts[name][0]}"))
-                if (stage / BESIDE_RECORD).exists() and not beside:  # the strategies it names are renamed too
+                records = beside_records(stage)
+                if records:  # the strategies they name are renamed too
                     import json
 
-                    record = json.loads((stage / BESIDE_RECORD).read_text())
-                    record["strategies"] = sorted(renames.get(s, s) for s in record.get("strategies", []))
-                    (stage / BESIDE_RECORD).write_text(json.dumps(record) + "\n")
+                    for record in records:
+                        record["strategies"] = sorted(renames.get(s, s) for s in record.get("strategies", []))
+                    (stage / BESIDE_RECORD).write_text(json.dumps(records[0] if len(records) == 1 else records) + "\n")
+            if beside:  # after the renames: they are the published rows', not these
+                import json
+
+                from adeada.fileformats import read_csv
+
+                added = sorted({r["strategy"] for results, _ in beside.values() for r in read_csv(results)})
+                records = beside_records(stage) + [{"machine": args.beside_machine.strip(), "strategies": added}]
+                suffix = beside_timings_suffix(len(records) - 1)
+                (stage / BESIDE_RECORD).write_text(json.dumps(records[0] if len(records) == 1 else records) + "\n")
             for name, (results, timings) in beside.items():
                 merged = add_beside(stage / f"{name}_results.csv", results, f"--beside {results}")
                 (stage / f"{name}_results.csv").write_text(merged)
                 if timings.exists():
-                    shutil.copyfile(timings, stage / f"{name}{BESIDE_TIMINGS}")
+                    shutil.copyfile(timings, stage / f"{name}{suffix}")
             for name, (results, _) in shifts.items():
                 # the rows beside included: a later run must have started from the same warm-up
                 check_one_warmup(read_results([stage / f"{name}_results.csv"]), f"{name}_results.csv"

@@ -171,14 +171,20 @@ def test_rows_of_a_later_suite_are_added_beside_the_published_ones_never_replaci
     for s in SUITE:
         text = (dest / f"{s}_results.csv").read_text()
         assert text.startswith(before[s]) and "\nlater,0,5," in text  # appended byte for byte
-        assert json.loads((dest / f"{s}_timings_beside.json").read_text())["wall_seconds"] == 600.0
-    assert json.loads((dest / "beside.json").read_text()) == {"machine": "there", "strategies": ["later"]}
+    # the committed folder has a later suite already: this one is the next record, with its own timings
+    first = json.loads((SUITE_DIR / "beside.json").read_text())
+    records = json.loads((dest / "beside.json").read_text())
+    assert records == [first, {"machine": "there", "strategies": ["later"]}]
+    for s in SUITE:
+        assert json.loads((dest / f"{s}_timings_beside2.json").read_text())["wall_seconds"] == 600.0
+        assert (dest / f"{s}_timings_beside.json").read_bytes() == (SUITE_DIR / f"{s}_timings_beside.json").read_bytes()
     assert (dest / "machine.txt").read_text() == (SUITE_DIR / "machine.txt").read_text()  # kept, not dropped
     assert "later" in (dest / "leaderboard.md").read_text()
     assert mod.details(dest, mod.COMMITTED)["machine"].startswith("Every cell of the first suite ran on")
     said = mod.details(dest, mod.COMMITTED)["beside"]
-    assert said.startswith("The rows of later were added later by another suite, on there,") and "50 min" in said
-    assert "to the last digit, across both suites on 5 of 5 shifts" in said
+    assert said.startswith(f"The rows of {', '.join(first['strategies'])} were added later")
+    assert "The rows of later were added later by another suite, on there," in said and "50 min" in said
+    assert said.count("to the last digit, across the suites on 5 of 5 shifts") == 2
     # the same rows again: refused, and the folder stays as it was
     published = {p.name: p.read_bytes() for p in dest.iterdir()}
     assert mod.main([str(dest), str(dest), "--beside", str(_beside(tmp_path / "again"))]) == 2
