@@ -90,9 +90,12 @@ def density_step(target: RegionStats, source: RegionStats, dcfg: DensityConfig, 
         # The selections read the fits just cached: no second fit.
         ctx = SelectionContext(round=1, source=source, cache_dir=Path(cache))
         sel = get_strategy("adeada", SelectionConfig(density=dcfg)).select(target, budget, ctx)
-        # ADeADA+ with estimator null follows dcfg's estimator (its own default is the fast fit)
-        plus = get_strategy("adeada_plus", SelectionConfig(density=dcfg, adeada_plus=AdeadaPlusConfig(estimator=None))
-                            ).select(target, budget, ctx)
+        # ADeADA+ with estimator null follows dcfg's estimator (its own default is the fast fit); its
+        # uncertainty half ranks by entropy, as when the committed overlaps (density_seeds/,
+        # round_cost/pool1400.json) were measured, before least confidence became its default: the
+        # density part, which these overlaps are about, is the same either way
+        plus = get_strategy("adeada_plus", SelectionConfig(density=dcfg, adeada_plus=AdeadaPlusConfig(
+            estimator=None, uncertainty="entropy"))).select(target, budget, ctx)
     return res.pi, sel, seconds, plus
 
 
