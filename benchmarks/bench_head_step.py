@@ -1,0 +1,96 @@
+"""Where a fine-tuning step of the CamVid benchmarks spends its time: the head, or the loss at label size.
+
+    python benchmarks/bench_head_step.py [--config camvid_day_dusk] [--steps 10] [--batch 8]
+
+Fine-tuning is most of a CamVid comparison's time (protocol 1: 5,243 of 8,065 process-seconds,
+docs/benchmarks/protocol1.md), and with the frozen backbone memoised a step is the head's forward
+and backward on cached features, twice (a source and a target batch). The loss is taken at the
+labels' size (360x480 on CamVid), so the head's 1/4-resolution logits are upsampled bilinearly and
+put through log-softmax at every pixel, labelled or not. This measures, in one run, with one thread
+as each cell of ``adeada compare`` has, a step as fine-tuning does it (source batch fully labelled,
+target batch with 1% of its pixels labelled) against the same step with the loss at the logits'
+own size (the labels nearest-downsampled: the reference, a step without the upsampling), and
+prints both in seconds and the share of the step that the full-size loss takes. The reference
+changes what is trained, so it is a measure of where the time goes, not a proposal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def step_seconds(model, feats, labels: list[torch.Tensor], at_logits: bool, steps: int) -> list[float]:
+    """Seconds of each of ``steps`` training steps (one backward per batch of ``labels``)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, lr=1e-3)
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        for lab in labels:
+            out = model.forward_head(feats)
+            logits = out[0] if isinstance(out, (tuple, list)) else out
+            if at_logits:
+                small = F.interpolate(lab[:, None].float(), size=logits.shape[-2:], mode="nearest")[:, 0].long()
+                loss = F.cross_entropy(logits.float(), small, ignore_index=255)
+            else:
+                up = F.interpolate(logits.float(), size=tuple(lab.shape[-2:]), mode="bilinear", align_corners=False)
+                loss = F.cross_entropy(up, lab, ignore_index=255)
+            loss.backward()
+        opt.step()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="camvid_day_dusk", help="a built-in config or YAML (its model and sizes)")
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--batch", type=int, default=8, help="images per batch (the benchmarks: 8 source + 8 target)")
+    ap.add_argument("--label-size", type=int, nargs=2, default=[360, 480], metavar=("H", "W"))
+    args = ap.parse_args(argv)
+    if args.steps < 2:
+        print("bench_head_step: --steps must be at least 2 (the first is a warm-up)", file=sys.stderr)
+        return 2
+    torch.set_num_threads(1)  # as each cell of `adeada compare --jobs 2` on 2 cores
+    torch.manual_seed(0)
+    from adeada.config import load_run_config
+    from adeada.models import build_model
+
+    cfg = load_run_config(args.config)
+    model = build_model(cfg.model, 11)
+    model.train()
+    h, w = cfg.finetune.resize or args.label_size
+    with torch.no_grad():
+        feats = model.forward_backbone(torch.randn(args.batch, 3, h, w))
+    size = tuple(args.label_size)
+    source = torch.randint(0, 11, (args.batch, *size))
+    target = torch.full((args.batch, *size), 255, dtype=torch.long)
+    side = max(1, int((0.01 * size[0] * size[1]) ** 0.5))  # 1% of each image's pixels, one block
+    target[:, :side, :side] = torch.randint(0, 11, (args.batch, side, side))
+    full = step_seconds(model, feats, [source, target], at_logits=False, steps=args.steps)[1:]
+    small = step_seconds(model, feats, [source, target], at_logits=True, steps=args.steps)[1:]
+    a, b = statistics.median(full), statistics.median(small)
+    print(f"{args.config}: a fine-tuning step (2 batches of {args.batch}, head only, 1 thread), median of "
+          f"{len(full)} steps")
+    print(f"  loss at label size {size[0]}x{size[1]} (what fine-tuning does): {a:.4g} s")
+    print(f"  loss at the logits' size {tuple(feats_shape(model, feats))} (reference): {b:.4g} s")
+    print(f"  ratio {a / b:.2f}x: the label-size loss is {100 * (1 - b / a):.0f}% of the step")
+    return 0
+
+
+def feats_shape(model, feats) -> tuple[int, int]:
+    with torch.no_grad():
+        out = model.forward_head(feats)
+    logits = out[0] if isinstance(out, (tuple, list)) else out
+    return tuple(logits.shape[-2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
