@@ -281,22 +281,22 @@ def _upgrade(data: dict, where: str) -> dict:
         for text in moved:  # one line per key: each is a rename to make
             log.warning("%s: old key read at its new place: %s; rename it", where, text)
         plus = data["selection"].get("adeada_plus")
-        if isinstance(plus, dict) and set(_DUMPED_PLUS_KEYS) <= set(plus) and "estimator" not in plus:
-            # A run folder's config from before ADeADA+ had its own estimator: it ran on the config's.
-            plus["estimator"] = None
-            log.warning("%s: selection.adeada_plus has no estimator key (written before it existed): read as "
-                        "null, the config's estimator, as it ran", where)
-        if isinstance(plus, dict) and set(_DUMPED_PLUS_KEYS) <= set(plus) and "uncertainty" not in plus:
-            # ... and from before it had a choice of uncertainty ranking: it ranked by entropy, the
-            # default until issue 23 made it least confidence.
-            plus["uncertainty"] = "entropy"
-            log.warning("%s: selection.adeada_plus has no uncertainty key (written before it existed): read as "
-                        "entropy, as it ran", where)
+        if isinstance(plus, dict) and set(_DUMPED_PLUS_KEYS) <= set(plus):
+            # A run folder's config from before a key of ADeADA+ existed ran what it then did.
+            for key, (value, said) in _PLUS_KEYS_ADDED.items():
+                if key not in plus:
+                    plus[key] = value
+                    log.warning("%s: selection.adeada_plus has no %s key (written before it existed): read as "
+                                "%s, as it ran", where, key, said)
     return data
 
 
 # The keys of selection.adeada_plus when it was first written to run folders (issue 12).
 _DUMPED_PLUS_KEYS = ("fixed_split", "density_fraction", "learnt_discount")
+# Keys added to selection.adeada_plus since, with what a run folder written before each ran:
+# its own estimator (issue 24; before it, the config's) and the uncertainty ranking (issue 23;
+# before it, entropy).
+_PLUS_KEYS_ADDED = {"estimator": (None, "null, the config's estimator"), "uncertainty": ("entropy", "entropy")}
 
 
 def _upgrade_override(text: str) -> list[str]:

@@ -195,12 +195,7 @@ def concentration_table(rows: list[dict], strategies: list[str]) -> str:
 def merged_order(published: list[str], renames: dict[str, str], added: list[str]) -> list[str]:
     """The merged tables' row order: the published order, a renamed-away name kept for the added
     rows of that name, the renamed rows after it all, then added rows that are new."""
-    order = []
-    for name in published:
-        if name not in renames:
-            order.append(name)
-        elif name in added:
-            order.append(name)
+    order = [n for n in published if n not in renames or n in added]
     order += [renames[n] for n in published if n in renames]
     order += [n for n in added if n not in order]
     return order
@@ -216,15 +211,14 @@ def _by_strategy(rows: list[dict], renames: dict[str, str], replaced: set[str]) 
     return out
 
 
-def merge_into(root: Path, dest: Path, renames: dict[str, str]) -> dict[str, list[dict]]:
-    """The files of ``dest`` with ``root``'s rows merged in (see the module docstring), as rows per
-    file name; ValueError when they cannot be merged."""
+def merge_into(root: Path, dest: Path, renames: dict[str, str], later: list[dict]) -> dict[str, list[dict]]:
+    """The files of ``dest`` with ``root``'s rows (``later``, its results.csv) merged in (see the
+    module docstring), as rows per file name; ValueError when they cannot be merged."""
     from suite_publish import check_one_warmup, check_renames
 
     published = read_csv(dest / "results.csv")
     names = list(dict.fromkeys(r["strategy"] for r in published))
     check_renames(names, renames, str(dest / "results.csv"))
-    later = read_csv(root / "results.csv")
     added = list(dict.fromkeys(r["strategy"] for r in later))
     if FULL in added:
         raise ValueError(f"{root}: --into adds strategies' rows; publish a comparison with full supervision whole")
@@ -262,8 +256,10 @@ def publish_into(root: Path, dest: Path, renames: dict[str, str]) -> int:
     if not (dest / "results.csv").exists():
         print(f"compare_analysis: --into {dest}: no results.csv there to merge into", file=sys.stderr)
         return 2
+    later = read_csv(root / "results.csv")
+    added = list(dict.fromkeys(r["strategy"] for r in later))
     try:
-        files = merge_into(root, dest, renames)
+        files = merge_into(root, dest, renames, later)
     except ValueError as err:
         print(f"compare_analysis: {err}", file=sys.stderr)
         return 2
@@ -284,11 +280,10 @@ def publish_into(root: Path, dest: Path, renames: dict[str, str]) -> int:
     if (root / "timings.json").exists():
         shutil.copyfile(root / "timings.json", dest / f"timings_{root.name}.json")
     record = json.loads((dest / MERGED).read_text()) if (dest / MERGED).exists() else []
-    record.append({"comparison": root.name, "strategies": list(dict.fromkeys(r["strategy"] for r in
-                                                                           read_csv(root / "results.csv"))),
-                   "renamed": renames, "timings": f"timings_{root.name}.json"})
+    record.append({"comparison": root.name, "strategies": added, "renamed": renames,
+                   "timings": f"timings_{root.name}.json"})
     (dest / MERGED).write_text(json.dumps(record, indent=1) + "\n")
-    print(f"merged {', '.join(dict.fromkeys(r['strategy'] for r in read_csv(root / 'results.csv')))} into {dest}"
+    print(f"merged {', '.join(added)} into {dest}"
           + (f" (renamed {', '.join(f'{a} -> {b}' for a, b in renames.items())})" if renames else ""))
     return 0
 

@@ -27,6 +27,7 @@ The later cells are paired with the earlier ones only if every shift's round 0 s
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -213,8 +214,6 @@ def details(dest: Path, protocols: dict[str, Sequence[Path]]) -> dict[str, str]:
     committed results files of the same config; every strategy in both is compared), and full
     supervision on a shift where every strategy ends below its warm-up (``fs_<shift>_metrics.csv``,
     when published)."""
-    import json
-
     from adeada.fileformats import read_csv
     from adeada.reports.leaderboard import value_agreement
 
@@ -286,8 +285,6 @@ BESIDE_RECORD = "beside.json"  # its strategies and machine (a list: one record 
 def beside_records(dest: Path) -> list[dict]:
     """The later suites published beside the first, in order (``beside.json``: one record, as the
     first --beside wrote it, or a list of them)."""
-    import json
-
     if not (dest / BESIDE_RECORD).exists():
         return []
     data = json.loads((dest / BESIDE_RECORD).read_text())
@@ -408,14 +405,10 @@ def main(argv: list[str] | None = None) -> int:
                     path.write_text(renamed_text(path.read_text(), renames, f"{shifts[name][0]}"))
                 records = beside_records(stage)
                 if records:  # the strategies they name are renamed too
-                    import json
-
                     for record in records:
                         record["strategies"] = sorted(renames.get(s, s) for s in record.get("strategies", []))
                     (stage / BESIDE_RECORD).write_text(json.dumps(records[0] if len(records) == 1 else records) + "\n")
             if beside:  # after the renames: they are the published rows', not these
-                import json
-
                 from adeada.fileformats import read_csv
 
                 added = sorted({r["strategy"] for results, _ in beside.values() for r in read_csv(results)})
