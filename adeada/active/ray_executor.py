@@ -6,6 +6,11 @@ exactly as a local worker does (``compare._run_cell``), with as many threads as 
 The round-1 statistics and density fits are claimed through files in ``cache_dir``, as between
 local workers, so on a cluster ``cache_dir`` and the comparison folder must be on a filesystem
 that every node mounts at the same path.
+
+A benchmark config's CPU kernel cap (``loop.cpu_isa: avx2``) travels with each task as Ray's
+``runtime_env`` environment variables: Ray starts the task's worker process with them, so torch,
+oneDNN, MKL, OpenBLAS and numpy load under the cap there as in a restarted ``adeada`` command,
+on every node of an existing cluster too, without exporting anything on the nodes.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ def run_cells_on_ray(cells: list[Any], out: Path, run_cell: Callable[[dict, str,
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
         started = True
     try:
-        task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(_ray_cell)
+        task = ray.remote(**task_options(cells, cpus, gpus))(_ray_cell)
         order = sorted(cells, key=lambda c: not c.needs_source)  # density-aware cells first, as locally
         refs = {task.remote(to_dict(c.cfg), str(c.folder(out)), c.strategy, cpus, run_cell): c for c in order}
         pending = list(refs)
@@ -74,6 +79,25 @@ def run_cells_on_ray(cells: list[Any], out: Path, run_cell: Callable[[dict, str,
     finally:
         if started:
             ray.shutdown()
+
+
+def task_options(cells: list[Any], cpus: int, gpus: float) -> dict[str, Any]:
+    """The ``ray.remote`` options of the cells' task: its CPU and GPU request, no retries (a failed
+    cell stops the comparison, to be resumed), and the environment of the CPU kernel cap the cells'
+    configs pin (``loop.cpu_isa``; none for ``native``).
+
+    Raises:
+        ValueError: the cells pin two different caps.
+    """
+    from adeada.cpu_isa import isa_env, wanted_isa
+
+    options: dict[str, Any] = {"num_cpus": cpus, "num_gpus": gpus, "max_retries": 0}
+    env = isa_env(wanted_isa(c.cfg.loop.cpu_isa for c in cells))
+    if env:
+        # The variables act only when the libraries load, so they must be in the worker process's
+        # environment from its start: setting them inside the task would be too late.
+        options["runtime_env"] = {"env_vars": env}
+    return options
 
 
 def _ray_cell(cfg_dict: dict, folder: str, strategy: Any, threads: int, run_cell: Callable) -> float:
