@@ -127,18 +127,21 @@ def findings(dest: Path, results: dict[str, list[dict]]) -> str:
             f"{held['heldout_block']} of {held['heldout_block'] + held['training_block']} frames."]
     search = read_csv(dest / "search.csv")
     for r in finals:
-        if r["stopped_by"] != "max_steps":
-            continue
         mine = [x for x in search if x["seed"] == r["seed"]]
         if len(mine) < 2:
             continue
         a, b = mine[-2], mine[-1]
         gain = number(b["heldout_miou"]) - number(a["heldout_miou"])
         moved = number(b["test_miou"]) - number(a["test_miou"])
-        text.append(f"By its own rule seed {r['seed']}'s ceiling is not converged: the held-out block still "
-                    f"gained {gain:.2f} points from {a['steps']} to {b['steps']} steps, and a longer search "
-                    f"(--max-steps) may end higher; over the same doubling the test mIoU of the searched models, "
-                    f"which chooses nothing, moved {moved:+.2f}.")
+        also = (f"over the same doubling the test mIoU of the searched models, which chooses nothing, "
+                f"moved {moved:+.2f}")
+        if r["stopped_by"] == "max_steps":
+            text.append(f"By its own rule seed {r['seed']}'s ceiling is not converged: the held-out block still "
+                        f"gained {gain:.2f} points from {a['steps']} to {b['steps']} steps, and a longer search "
+                        f"(--max-steps) may end higher; {also}.")
+        else:
+            text.append(f"Seed {r['seed']}'s search converged by its rule: the held-out block gained {gain:.2f} "
+                        f"points from {a['steps']} to {b['steps']} steps, under {rule['min_gain']:g}; {also}.")
     for name, rows in results.items():
         strategies, means, names, own = _means(rows)
         last = max(names)
