@@ -31,6 +31,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from adeada.training.steps import seg_loss
+
 
 def source_index(out_size: int, in_size: int, device=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """For each output row (or column) of a bilinear resize with ``align_corners=False``: the two
@@ -73,16 +75,14 @@ def step_seconds(model, feats, labels: list[torch.Tensor], at_logits: bool, step
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         for k, lab in enumerate(labels):
-            out = model.forward_head(feats)
-            logits = out[0] if isinstance(out, (tuple, list)) else out
+            logits = head_logits(model, feats)
             if sparse_after is not None and k >= sparse_after:
                 loss = loss_at_labelled_pixels(logits, lab)
             elif at_logits:
                 small = F.interpolate(lab[:, None].float(), size=logits.shape[-2:], mode="nearest")[:, 0].long()
                 loss = F.cross_entropy(logits.float(), small, ignore_index=255)
             else:
-                up = F.interpolate(logits.float(), size=tuple(lab.shape[-2:]), mode="bilinear", align_corners=False)
-                loss = F.cross_entropy(up, lab, ignore_index=255)
+                loss = seg_loss(logits, lab, None)  # fine-tuning's own loss
             loss.backward()
         opt.step()
         times.append(time.perf_counter() - t0)
@@ -136,14 +136,8 @@ def same_objective_gap(model, feats, labels: torch.Tensor) -> tuple[float, float
     the loss at the labelled pixels only, on one batch."""
     params = [p for p in model.parameters() if p.requires_grad]
     results = []
-    for sparse in (False, True):
-        out = model.forward_head(feats)
-        logits = out[0] if isinstance(out, (tuple, list)) else out
-        if sparse:
-            loss = loss_at_labelled_pixels(logits, labels)
-        else:
-            up = F.interpolate(logits.float(), size=tuple(labels.shape[-2:]), mode="bilinear", align_corners=False)
-            loss = F.cross_entropy(up, labels, ignore_index=255)
+    for loss_of in (lambda x: seg_loss(x, labels, None), lambda x: loss_at_labelled_pixels(x, labels)):
+        loss = loss_of(head_logits(model, feats))
         results.append((loss.detach(), torch.autograd.grad(loss, params, allow_unused=True)))
     (l0, g0), (l1, g1) = results
     return float((l0 - l1).abs()), max(float((a - b).abs().max()) for a, b in zip(g0, g1) if a is not None)
@@ -151,9 +145,13 @@ def same_objective_gap(model, feats, labels: torch.Tensor) -> tuple[float, float
 
 def feats_shape(model, feats) -> tuple[int, int]:
     with torch.no_grad():
-        out = model.forward_head(feats)
-    logits = out[0] if isinstance(out, (tuple, list)) else out
-    return tuple(logits.shape[-2:])
+        return tuple(head_logits(model, feats).shape[-2:])
+
+
+def head_logits(model, feats) -> torch.Tensor:
+    """The head's logits on cached backbone features (a head with an auxiliary output gives a tuple)."""
+    out = model.forward_head(feats)
+    return out[0] if isinstance(out, (tuple, list)) else out
 
 
 if __name__ == "__main__":
